@@ -1,0 +1,68 @@
+//! silk arena: a deterministic synthetic web site on 127.0.0.1, for silk's end-to-end tests,
+//! its benchmarks and the browser playground.
+//!
+//! The site is a small shop (`/`, product pages `/p/{i}`) generated from a seed, with the
+//! things real sites do to crawlers: robots rules, redirects, dead links, equivalent URL
+//! spellings, a crawler trap and a gallery of faults. It counts what a crawler did
+//! (`/__stats`) and knows what a correct crawler must find (`/__pages`), so a test can check
+//! a crawl against ground truth.
+//!
+//! ```no_run
+//! let handle = silk_arena::spawn(silk_arena::ArenaConfig::default())?;
+//! println!("crawl {}/", handle.url());
+//! let expected = handle.arena.expected_pages();
+//! // ... crawl, then compare with `expected` and check handle.arena.stats() ...
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # URL map
+//!
+//! | Path | Response |
+//! |---|---|
+//! | `/` | home: links `/p/0..K`, `/private/1`, `/private/open`, with faults `/faults/` and `/calendar/2026/11` |
+//! | `/p/{i}` | product page (title, h1, price, K related products in varied href forms) |
+//! | `/r/{n}` | 301 to a product page (about one linked per 100 pages) |
+//! | `/gone/{n}` | 404 HTML (about three linked per 100 pages) |
+//! | `/robots.txt` | `*`: `Disallow: /private/`, `Allow: /private/open`; `badbot`: `Disallow: /` |
+//! | `/private/open` | a normal page (allowed by the longer `Allow` rule) |
+//! | `/private/*` | a page a polite crawler never fetches (counted as `disallowed_fetches`) |
+//! | `/faults/` | the fault gallery (faults on): links every page below |
+//! | `/faults/loop-a`, `/faults/loop-b` | 302 to each other: a redirect loop (only loop-a is linked) |
+//! | `/faults/429` | first request (since start or reset): 429 + `Retry-After: 1`; then 200 |
+//! | `/faults/503` | first two requests: 503; then 200 |
+//! | `/faults/slow` | 200, `Content-Length` ~16 KB: 1 KiB at once, then 1 KiB every 500 ms (6 s) |
+//! | `/faults/reset` | the connection is closed with no response ("empty reply") |
+//! | `/faults/huge` | 200, 50 MiB, chunked (no `Content-Length`), generated on the fly |
+//! | `/faults/gbk` | GBK bytes, `<meta charset="gbk">`, `Content-Type: text/html` |
+//! | `/faults/gbk-header` | GBK bytes, no meta, `Content-Type: text/html; charset=GBK` |
+//! | `/faults/malformed` | broken HTML that still has a title, an h1 and links to products |
+//! | `/faults/refresh` | `<meta http-equiv="refresh" content="0; url=/faults/refreshed">` |
+//! | `/faults/refreshed` | a normal page |
+//! | `/faults/base` | `<base href="/p/">` and links `3`, `4` (meaning `/p/3`, `/p/4`) |
+//! | `/faults/utf8-bom` | UTF-8 with a BOM, header says `charset=ISO-8859-1` |
+//! | `/faults/not-html` | `application/json` with link-like strings (`/faults/json-link`, a 404) |
+//! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
+//! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
+//! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
+//! | `/__latency?ms=N` | change the latency (GET or POST) |
+//!
+//! Every response has `Access-Control-Allow-Origin: *`; `OPTIONS` answers 204.
+
+mod arena;
+mod body;
+mod calendar;
+mod config;
+mod faults;
+mod pages;
+mod prng;
+mod reply;
+mod server;
+mod site;
+mod stats;
+
+pub use arena::Arena;
+pub use body::BoxBody;
+pub use config::ArenaConfig;
+pub use faults::ConnectionDropped;
+pub use server::{serve, spawn, ArenaHandle};
+pub use stats::ArenaStats;

@@ -1,0 +1,169 @@
+//! Native capabilities: HTTP through reqwest (rustls, gzip/brotli/deflate, proxies) and time
+//! through tokio. Redirects are never followed here: the engine follows them itself so that
+//! every hop goes through the seen-set, robots.txt and politeness.
+
+use crate::clock::Clock;
+use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
+use crate::spec::{CrawlSpec, SpecError};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+use std::error::Error as _;
+use std::time::Duration;
+
+/// Fetches with one pooled reqwest client.
+#[derive(Clone)]
+pub struct NativeFetcher {
+    client: reqwest::Client,
+}
+
+impl NativeFetcher {
+    /// A client configured from the spec (proxy, connection pool sized to the concurrency).
+    pub fn new(spec: &CrawlSpec) -> Result<Self, SpecError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(spec.per_host.max(1) as usize)
+            .connect_timeout(Duration::from_millis(spec.timeout_ms))
+            .tcp_nodelay(true)
+            .gzip(true)
+            .brotli(true)
+            .deflate(true);
+        if let Some(proxy) = &spec.proxy {
+            let p = reqwest::Proxy::all(proxy).map_err(|e| {
+                SpecError::new(format!(
+                    "proxy `{proxy}` is not valid ({e}): give a URL such as http://127.0.0.1:3128 or socks5://127.0.0.1:1080"
+                ))
+            })?;
+            builder = builder.proxy(p);
+        } else {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|e| SpecError::new(format!("cannot build the HTTP client: {e}")))?;
+        Ok(NativeFetcher { client })
+    }
+}
+
+fn classify(e: &reqwest::Error) -> ErrorKind {
+    let chain = {
+        let mut s = e.to_string();
+        let mut src = e.source();
+        while let Some(inner) = src {
+            s.push_str(": ");
+            s.push_str(&inner.to_string());
+            src = inner.source();
+        }
+        s.to_ascii_lowercase()
+    };
+    if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        ErrorKind::Dns
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
+        ErrorKind::Tls
+    } else if e.is_connect() || e.is_body() || e.is_request() || chain.contains("connection") {
+        ErrorKind::Connect
+    } else if e.is_decode() {
+        ErrorKind::Http
+    } else {
+        ErrorKind::Other
+    }
+}
+
+fn error_message(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+impl Fetch for NativeFetcher {
+    fn fetch(
+        &self,
+        request: FetchRequest,
+    ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
+        let client = self.client.clone();
+        async move {
+            let mut builder = client.get(request.url.clone()).timeout(request.timeout);
+            for (k, v) in &request.headers {
+                builder = builder.header(k.as_str(), v.as_str());
+            }
+            let fail = |e: reqwest::Error| FetchError::new(classify(&e), error_message(&e));
+            let mut resp = builder.send().await.map_err(fail)?;
+            let status = resp.status().as_u16();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let limit = request.max_body_bytes;
+            if resp.content_length().is_some_and(|n| n as usize > limit) {
+                return Err(FetchError::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "Content-Length {} is over the body limit of {limit} bytes",
+                        resp.content_length().unwrap_or(0)
+                    ),
+                ));
+            }
+            let mut body =
+                Vec::with_capacity(resp.content_length().map_or(16 * 1024, |n| n as usize));
+            while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+                if body.len() + chunk.len() > limit {
+                    return Err(FetchError::new(
+                        ErrorKind::TooLarge,
+                        format!("body is over the limit of {limit} bytes; stopped reading"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(FetchResponse {
+                url: None,
+                status,
+                headers,
+                body,
+            })
+        }
+        .boxed_local()
+    }
+}
+
+/// tokio's monotonic clock and timer.
+#[derive(Clone)]
+pub struct NativeClock {
+    origin: tokio::time::Instant,
+}
+
+impl Default for NativeClock {
+    fn default() -> Self {
+        NativeClock {
+            origin: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl NativeClock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Clock for NativeClock {
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    fn sleep(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        tokio::time::sleep(duration).boxed_local()
+    }
+}

@@ -1,0 +1,193 @@
+//! What a crawl tells the world. The engine produces a single stream of [`Event`]s; the CLI's
+//! progress bar and writers, the playground's timeline and any embedding page are all just
+//! consumers of it. Records are flat (the selected fields sit beside the standard columns) so
+//! that JSONL and CSV have the same shape.
+
+use crate::fetch::{ErrorKind, FetchError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The standard columns of a record, in output order. Field names may not clash with these.
+pub const RECORD_COLUMNS: &[&str] = &[
+    "url",
+    "final_url",
+    "status",
+    "depth",
+    "referer",
+    "bytes",
+    "elapsed_ms",
+    "error",
+];
+
+/// One URL attempted: fetched (any status) or failed, with its error kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub url: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub depth: u32,
+    pub referer: Option<String>,
+    pub bytes: u64,
+    pub elapsed_ms: f64,
+    /// Extracted fields in spec order: a string, an array of strings, or null if no match.
+    pub fields: Vec<(String, Value)>,
+    pub error: Option<FetchError>,
+    /// When the request started, milliseconds since the crawl began (for timelines).
+    pub started_ms: f64,
+    /// Which concurrency slot carried it (for timelines: one lane per slot).
+    pub slot: u32,
+}
+
+impl Record {
+    /// The flat JSON object written by `silk crawl`: standard columns, then fields.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("url".into(), Value::from(self.url.clone()));
+        m.insert("final_url".into(), opt_str(&self.final_url));
+        m.insert(
+            "status".into(),
+            self.status.map(Value::from).unwrap_or(Value::Null),
+        );
+        m.insert("depth".into(), Value::from(self.depth));
+        m.insert("referer".into(), opt_str(&self.referer));
+        m.insert("bytes".into(), Value::from(self.bytes));
+        m.insert(
+            "elapsed_ms".into(),
+            Value::from((self.elapsed_ms * 10.0).round() / 10.0),
+        );
+        for (name, value) in &self.fields {
+            m.insert(name.clone(), value.clone());
+        }
+        if let Some(e) = &self.error {
+            let mut err = Map::new();
+            err.insert("kind".into(), Value::from(e.kind.as_str()));
+            err.insert("message".into(), Value::from(e.message.clone()));
+            m.insert("error".into(), Value::Object(err));
+        }
+        m
+    }
+}
+
+fn opt_str(s: &Option<String>) -> Value {
+    s.as_ref()
+        .map(|s| Value::from(s.clone()))
+        .unwrap_or(Value::Null)
+}
+
+/// Running counters, sent as progress and in the final summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counters {
+    /// Records emitted (successes and failures).
+    pub done: u64,
+    /// URLs waiting in the frontier.
+    pub queued: u64,
+    /// Requests currently in flight.
+    pub in_flight: u64,
+    /// Records that carry an error.
+    pub errors: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+    /// Milliseconds since the crawl began.
+    pub elapsed_ms: f64,
+}
+
+/// The end-of-crawl summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub pages: u64,
+    pub errors: u64,
+    pub bytes: u64,
+    pub elapsed_ms: f64,
+    pub pages_per_sec: f64,
+    /// Count of records per HTTP status.
+    pub status_counts: BTreeMap<u16, u64>,
+    /// Count of records per error kind.
+    pub error_kinds: BTreeMap<String, u64>,
+    /// Requests sent, including retries, redirect hops and robots.txt.
+    pub requests: u64,
+    pub retries: u64,
+    /// Links seen but not followed because of scope, allow/deny, depth or follow selector.
+    pub links_filtered: u64,
+    /// URLs still queued when the crawl ended (page limit or cancel).
+    pub queued_remaining: u64,
+    pub cancelled: bool,
+}
+
+impl Stats {
+    pub(crate) fn count(&mut self, record: &Record) {
+        self.pages += 1;
+        self.bytes += record.bytes;
+        if let Some(s) = record.status {
+            *self.status_counts.entry(s).or_default() += 1;
+        }
+        if let Some(e) = &record.error {
+            self.errors += 1;
+            *self
+                .error_kinds
+                .entry(e.kind.as_str().to_string())
+                .or_default() += 1;
+        }
+    }
+
+    pub fn error_kind_count(&self, kind: ErrorKind) -> u64 {
+        self.error_kinds.get(kind.as_str()).copied().unwrap_or(0)
+    }
+}
+
+/// Everything a crawl reports, in the order it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A page request is about to be sent (first attempt only).
+    RequestStarted {
+        url: String,
+        depth: u32,
+        slot: u32,
+        started_ms: f64,
+    },
+    /// A URL is finished: fetched, or failed with its error kind.
+    Record(Record),
+    /// Counters, sent after every record and at most every few hundred milliseconds.
+    Progress(Counters),
+    /// The crawl ended; no more events follow.
+    Finished(Stats),
+}
+
+impl Event {
+    /// A tagged JSON form for consumers that are not Rust (the browser API, logs).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        match self {
+            Event::RequestStarted {
+                url,
+                depth,
+                slot,
+                started_ms,
+            } => {
+                m.insert("type".into(), "request".into());
+                m.insert("url".into(), Value::from(url.clone()));
+                m.insert("depth".into(), Value::from(*depth));
+                m.insert("slot".into(), Value::from(*slot));
+                m.insert("started_ms".into(), Value::from(*started_ms));
+            }
+            Event::Record(r) => {
+                m.insert("type".into(), "record".into());
+                m.insert("record".into(), Value::Object(r.to_json()));
+                m.insert("slot".into(), Value::from(r.slot));
+                m.insert("started_ms".into(), Value::from(r.started_ms));
+            }
+            Event::Progress(c) => {
+                m.insert("type".into(), "progress".into());
+                m.insert(
+                    "counters".into(),
+                    serde_json::to_value(c).unwrap_or_default(),
+                );
+            }
+            Event::Finished(s) => {
+                m.insert("type".into(), "finished".into());
+                m.insert("stats".into(), serde_json::to_value(s).unwrap_or_default());
+            }
+        }
+        Value::Object(m)
+    }
+}

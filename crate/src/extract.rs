@@ -1,0 +1,219 @@
+//! Everything the engine takes out of an HTML page: the links to follow (honouring
+//! `<base href>` and the follow selector), a `<meta http-equiv="refresh">` target, and the
+//! spec's fields. Parsing is synchronous and the parsed DOM never outlives this call, because
+//! `scraper::Html` is `!Send` and must not be held across an `.await`.
+
+use crate::spec::CompiledSpec;
+use crate::url_norm::parse_link;
+use scraper::{ElementRef, Html, Selector};
+use serde_json::Value;
+use std::sync::OnceLock;
+use url::Url;
+
+/// What one HTML page yields.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PageContent {
+    /// Absolute, normalised link targets in document order (duplicates kept; the frontier
+    /// dedupes).
+    pub links: Vec<Url>,
+    /// The target of a meta refresh, if the page has one.
+    pub refresh: Option<Url>,
+    /// Field values in spec order.
+    pub fields: Vec<(String, Value)>,
+}
+
+fn selector(cell: &'static OnceLock<Selector>, css: &str) -> &'static Selector {
+    cell.get_or_init(|| Selector::parse(css).expect("built-in selector"))
+}
+
+fn anchors() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    selector(&S, "a[href], area[href]")
+}
+
+fn base_tag() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    selector(&S, "base[href]")
+}
+
+fn meta_refresh() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    selector(&S, "meta[http-equiv][content]")
+}
+
+/// Parses `html` (already decoded) fetched from `page_url`.
+pub fn extract(html: &str, page_url: &Url, spec: &CompiledSpec, want_links: bool) -> PageContent {
+    let doc = Html::parse_document(html);
+    let base = doc
+        .select(base_tag())
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| page_url.join(h.trim()).ok())
+        .unwrap_or_else(|| page_url.clone());
+
+    let mut content = PageContent::default();
+    if want_links {
+        match &spec.follow {
+            None => {
+                for a in doc.select(anchors()) {
+                    push_link(&mut content.links, &base, a);
+                }
+            }
+            Some(follow) => {
+                for el in doc.select(follow) {
+                    if el.value().attr("href").is_some() {
+                        push_link(&mut content.links, &base, el);
+                    } else {
+                        for a in el.select(anchors()) {
+                            push_link(&mut content.links, &base, a);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    content.refresh = doc
+        .select(meta_refresh())
+        .find(|m| {
+            m.value()
+                .attr("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+        })
+        .and_then(|m| m.value().attr("content"))
+        .and_then(refresh_target)
+        .and_then(|target| parse_link(&base, target));
+
+    for field in &spec.fields {
+        let value_of = |el: ElementRef| -> Option<String> {
+            match &field.attr {
+                Some(attr) => el.value().attr(attr).map(|v| v.trim().to_string()),
+                None => Some(collapsed_text(el)),
+            }
+        };
+        let value = if field.all {
+            Value::Array(
+                doc.select(&field.selector)
+                    .filter_map(value_of)
+                    .map(Value::from)
+                    .collect(),
+            )
+        } else {
+            doc.select(&field.selector)
+                .find_map(value_of)
+                .map(Value::from)
+                .unwrap_or(Value::Null)
+        };
+        content.fields.push((field.name.clone(), value));
+    }
+    content
+}
+
+fn push_link(links: &mut Vec<Url>, base: &Url, el: ElementRef) {
+    if let Some(url) = el.value().attr("href").and_then(|h| parse_link(base, h)) {
+        links.push(url);
+    }
+}
+
+/// The text content of an element with runs of whitespace collapsed to one space.
+pub fn collapsed_text(el: ElementRef) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for chunk in el.text() {
+        for (i, word) in chunk.split(|c: char| c.is_whitespace()).enumerate() {
+            if i > 0 {
+                space = true;
+            }
+            if word.is_empty() {
+                continue;
+            }
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// The URL part of a refresh `content` attribute: `5; url=/next`, `0;URL='/x'`, `3, /y`.
+pub fn refresh_target(content: &str) -> Option<&str> {
+    let rest = content
+        .trim_start()
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let rest = rest.trim_start().strip_prefix([';', ','])?.trim_start();
+    let rest = match rest.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("url") => {
+            let after = rest[3..].trim_start();
+            after.strip_prefix('=').map(str::trim_start).unwrap_or(rest)
+        }
+        _ => rest,
+    };
+    let rest = rest.trim();
+    let unquoted = match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+        _ => rest,
+    };
+    (!unquoted.is_empty()).then_some(unquoted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{CrawlSpec, FieldSpec};
+
+    fn compiled(fields: &[&str], follow: Option<&str>) -> CompiledSpec {
+        CrawlSpec {
+            seeds: vec!["http://h/".into()],
+            fields: fields
+                .iter()
+                .map(|f| FieldSpec::parse_cli(f).unwrap())
+                .collect(),
+            follow: follow.map(String::from),
+            ..CrawlSpec::default()
+        }
+        .compile()
+        .unwrap()
+    }
+
+    #[test]
+    fn links_fields_base_and_refresh() {
+        let html = r#"<html><head><base href="/p/"><title>  A
+            title </title><meta http-equiv="Refresh" content="5; URL='/next'"></head>
+            <body><h1>One <b>two</b></h1><a href="3#x">x</a><a href="mailto:a@b">m</a>
+            <a>no href</a><div class=n><a href="http://other/">o</a></div>
+            <img src=a.png><img src=b.png></body></html>"#;
+        let url = Url::parse("http://h/dir/page").unwrap();
+        let c = extract(
+            html,
+            &url,
+            &compiled(&["t=title", "h=h1", "imgs[]=img@src", "none=.nope"], None),
+            true,
+        );
+        let links: Vec<_> = c.links.iter().map(|u| u.as_str()).collect();
+        assert_eq!(links, ["http://h/p/3", "http://other/"]);
+        assert_eq!(c.refresh.unwrap().as_str(), "http://h/next");
+        assert_eq!(c.fields[0].1, Value::from("A title"));
+        assert_eq!(c.fields[1].1, Value::from("One two"));
+        assert_eq!(c.fields[2].1, serde_json::json!(["a.png", "b.png"]));
+        assert_eq!(c.fields[3].1, Value::Null);
+    }
+
+    #[test]
+    fn follow_selector_limits_links() {
+        let html =
+            r#"<a href="/a">a</a><nav><a href="/b">b</a></nav><a class="next" href="/c">c</a>"#;
+        let url = Url::parse("http://h/").unwrap();
+        let c = extract(html, &url, &compiled(&[], Some("nav, a.next")), true);
+        let links: Vec<_> = c.links.iter().map(|u| u.path().to_string()).collect();
+        assert_eq!(links, ["/b", "/c"]);
+    }
+
+    #[test]
+    fn refresh_forms() {
+        assert_eq!(refresh_target("5;url=/x"), Some("/x"));
+        assert_eq!(refresh_target("0; URL = \"/y z\""), Some("/y z"));
+        assert_eq!(refresh_target("3, /z"), Some("/z"));
+        assert_eq!(refresh_target("5"), None);
+    }
+}

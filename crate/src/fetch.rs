@@ -1,0 +1,148 @@
+//! The one capability the engine needs from the outside world: turning a request into a
+//! response. Native code implements it with reqwest, the browser with `fetch()`; tests may
+//! point either at a local server. The trait is deliberately narrow (no builders, no
+//! streaming) so both adapters stay thin and the engine owns every policy decision
+//! (redirects, retries, timeouts, body limits, decoding).
+
+use futures::future::LocalBoxFuture;
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+use url::Url;
+
+/// What the engine asks an adapter to fetch.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    pub url: Url,
+    /// Header names and values, already including User-Agent and Referer.
+    pub headers: Vec<(String, String)>,
+    /// Stop reading the body past this many bytes and fail with [`ErrorKind::TooLarge`].
+    pub max_body_bytes: usize,
+    /// A hint for adapters that can enforce it natively; the engine enforces it regardless.
+    pub timeout: Duration,
+}
+
+/// What an adapter hands back: bytes, never decoded text, so both targets decode alike.
+#[derive(Debug, Clone, Default)]
+pub struct FetchResponse {
+    /// The URL the body came from. Equals the request URL unless the adapter followed
+    /// redirects itself (the browser does; the native adapter never does).
+    pub url: Option<Url>,
+    pub status: u16,
+    /// Lower-case header names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl FetchResponse {
+    /// The first value of a header, by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a page could not be fetched or used. Serialised in snake case into records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The connection was refused, reset or closed before a full response.
+    Connect,
+    /// No complete response within the request timeout.
+    Timeout,
+    /// The TLS handshake or certificate failed.
+    Tls,
+    /// The server answered with an error status (4xx/5xx) or a malformed response.
+    Http,
+    /// The body exceeded the configured limit; reading stopped there.
+    TooLarge,
+    /// The browser refused a cross-origin response (no CORS headers).
+    Cors,
+    /// Mixed content: an https page may not fetch http URLs.
+    MixedContent,
+    /// The request was cancelled.
+    Aborted,
+    /// A redirect chain came back to a URL it had already visited.
+    RedirectLoop,
+    /// More redirects than the configured limit.
+    TooManyRedirects,
+    /// robots.txt forbids this URL; it was not fetched.
+    Robots,
+    /// The URL could not be parsed or has an unsupported scheme.
+    InvalidUrl,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Dns => "dns",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Http => "http",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Cors => "cors",
+            ErrorKind::MixedContent => "mixed_content",
+            ErrorKind::Aborted => "aborted",
+            ErrorKind::RedirectLoop => "redirect_loop",
+            ErrorKind::TooManyRedirects => "too_many_redirects",
+            ErrorKind::Robots => "robots",
+            ErrorKind::InvalidUrl => "invalid_url",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// Whether a retry may help (transient network trouble).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Dns
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A classified failure with a human-readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl FetchError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        FetchError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// Turns a request into a response. Implementations must not follow redirects unless the
+/// platform forces it (the browser), must stop reading at `max_body_bytes`, and must abort
+/// the request when the returned future is dropped.
+pub trait Fetch {
+    fn fetch(
+        &self,
+        request: FetchRequest,
+    ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>>;
+}

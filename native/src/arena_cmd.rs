@@ -1,0 +1,79 @@
+//! `silk arena`: runs the synthetic test site (the `silk-arena` crate) on 127.0.0.1 until
+//! interrupted, printing its address first so scripts can read it.
+
+use clap::Args;
+use silk_arena::{Arena, ArenaConfig};
+use std::io::Write;
+
+#[derive(Debug, Args)]
+pub struct ArenaArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8090)]
+    pub port: u16,
+    /// Product pages.
+    #[arg(long, default_value_t = 300)]
+    pub pages: usize,
+    /// Links per page.
+    #[arg(long, default_value_t = 10)]
+    pub links: usize,
+    /// Added latency per response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Approximate page size in KB.
+    #[arg(long, default_value_t = 15)]
+    pub body_kb: usize,
+    /// Seed of the deterministic site.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Leave out the fault pages (a clean site for benchmarks).
+    #[arg(long)]
+    pub no_faults: bool,
+}
+
+pub fn run(args: ArenaArgs) -> i32 {
+    let config = ArenaConfig {
+        port: args.port,
+        pages: args.pages,
+        links: args.links,
+        latency_ms: args.latency_ms,
+        body_kb: args.body_kb,
+        seed: args.seed,
+        faults: !args.no_faults,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return crate::exit::failure(&format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await {
+            Ok(l) => l,
+            Err(e) => {
+                return crate::exit::failure(&format!(
+                    "cannot listen on 127.0.0.1:{}: {e} (pick another --port, or 0 for any)",
+                    config.port
+                ))
+            }
+        };
+        let addr = listener.local_addr().expect("bound socket has an address");
+        // Ignore a closed stdout: a script that read the address may have gone away.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "arena listening on http://{addr}");
+        let _ = writeln!(
+            out,
+            "  {} product pages, {} links each, {} ms latency; stats at http://{addr}/__stats",
+            config.pages, config.links, config.latency_ms
+        );
+        let _ = out.flush();
+        let arena = Arena::new(config);
+        tokio::select! {
+            r = silk_arena::serve(arena, listener) => match r {
+                Ok(()) => crate::exit::OK,
+                Err(e) => crate::exit::failure(&format!("arena stopped: {e}")),
+            },
+            _ = tokio::signal::ctrl_c() => crate::exit::OK,
+        }
+    })
+}

@@ -1,0 +1,186 @@
+//! `silk crawl`'s flags, and how they become a [`CrawlSpec`]: start from `--spec FILE` (or
+//! the defaults), then let every flag given on the command line override its key. The
+//! playground exports the same JSON, so a crawl designed there runs here unchanged.
+
+use crate::duration::{parse_duration, parse_size};
+use clap::Args;
+use silk::{CrawlSpec, FieldSpec, Scope, SpecError};
+use std::path::PathBuf;
+
+/// A depth limit, or none (`unlimited`).
+#[derive(Debug, Clone, Copy)]
+pub struct Depth(pub Option<u32>);
+
+fn parse_depth(text: &str) -> Result<Depth, String> {
+    match text {
+        "unlimited" | "none" | "inf" => Ok(Depth(None)),
+        n => n
+            .parse()
+            .map(|d| Depth(Some(d)))
+            .map_err(|_| format!("`{n}` is not a depth: give a whole number or `unlimited`")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Start URLs (absolute http or https).
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// A JSON crawl spec (as exported by the playground); flags override its keys.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+
+    /// Requests in flight across all hosts [default: 16].
+    #[arg(short = 'c', long, value_name = "N")]
+    pub concurrency: Option<u32>,
+
+    /// Requests in flight per host [default: 8].
+    #[arg(long, value_name = "N")]
+    pub per_host: Option<u32>,
+
+    /// Minimum time between requests to one host, e.g. 500ms or 2s [default: 0].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub delay: Option<std::time::Duration>,
+
+    /// Randomise each delay by up to this fraction, 0 to 1 [default: 0].
+    #[arg(long, value_name = "FRACTION")]
+    pub jitter: Option<f64>,
+
+    /// Maximum link depth from the start URLs (they are depth 0), or `unlimited` [default: 20].
+    #[arg(short = 'd', long, value_name = "N", value_parser = parse_depth)]
+    pub depth: Option<Depth>,
+
+    /// Stop after this many pages.
+    #[arg(short = 'n', long = "max-pages", value_name = "N")]
+    pub max_pages: Option<u64>,
+
+    /// Which links to follow: host (the start URLs' hosts), domain, or any [default: host].
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<Scope>,
+
+    /// Only follow URLs matching this regex (repeatable).
+    #[arg(long, value_name = "REGEX")]
+    pub allow: Vec<String>,
+
+    /// Never follow URLs matching this regex (repeatable).
+    #[arg(long, value_name = "REGEX")]
+    pub deny: Vec<String>,
+
+    /// Only follow links inside elements matched by this CSS selector.
+    #[arg(long, value_name = "CSS")]
+    pub follow: Option<String>,
+
+    /// Extract a field: NAME=CSS (text), NAME=CSS@attr, NAME[]=CSS (all matches). Repeatable.
+    #[arg(long = "select", value_name = "NAME=CSS")]
+    pub select: Vec<String>,
+
+    /// Ignore robots.txt (it is obeyed by default).
+    #[arg(long)]
+    pub no_robots: bool,
+
+    /// User-Agent header [default: silk/<version>].
+    #[arg(long, value_name = "UA")]
+    pub user_agent: Option<String>,
+
+    /// Extra request header, 'Name: value' (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Send requests through this proxy (http://, https:// or socks5://).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Per-request timeout [default: 30s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// Body size limit; larger bodies are cut and recorded as too_large [default: 10MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: Option<u64>,
+
+    /// Retries after connect errors, timeouts, 429 and 5xx [default: 2].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Write records here (.jsonl or .csv); JSONL on stdout if omitted.
+    #[arg(short = 'o', long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// Write the final statistics as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub stats_json: Option<PathBuf>,
+
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Log every request and error to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl CrawlArgs {
+    /// The spec this command line describes.
+    pub fn to_spec(&self) -> Result<CrawlSpec, SpecError> {
+        let mut spec = match &self.spec {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    SpecError::new(format!("cannot read spec file {}: {e}", path.display()))
+                })?;
+                CrawlSpec::from_json(&text)
+                    .map_err(|e| SpecError::new(format!("{}: {}", path.display(), e.message)))?
+            }
+            None => CrawlSpec::default(),
+        };
+        if !self.urls.is_empty() {
+            spec.seeds = self.urls.clone();
+        }
+        macro_rules! set {
+            ($field:ident, $value:expr) => {
+                if let Some(v) = $value {
+                    spec.$field = v;
+                }
+            };
+        }
+        set!(concurrency, self.concurrency);
+        set!(per_host, self.per_host);
+        set!(delay_ms, self.delay.map(|d| d.as_millis() as u64));
+        set!(jitter, self.jitter);
+        set!(scope, self.scope);
+        set!(user_agent, self.user_agent.clone());
+        set!(timeout_ms, self.timeout.map(|d| d.as_millis() as u64));
+        set!(max_body_bytes, self.max_body);
+        set!(retries, self.retries);
+        if let Some(Depth(d)) = self.depth {
+            spec.max_depth = d;
+        }
+        if self.max_pages.is_some() {
+            spec.max_pages = self.max_pages;
+        }
+        if self.follow.is_some() {
+            spec.follow = self.follow.clone();
+        }
+        if self.proxy.is_some() {
+            spec.proxy = self.proxy.clone();
+        }
+        if self.no_robots {
+            spec.robots = false;
+        }
+        spec.allow.extend(self.allow.iter().cloned());
+        spec.deny.extend(self.deny.iter().cloned());
+        for h in &self.headers {
+            let Some((name, value)) = h.split_once(':') else {
+                return Err(SpecError::new(format!(
+                    "header `{h}` has no `:`: write -H 'Name: value'"
+                )));
+            };
+            spec.headers
+                .push((name.trim().to_string(), value.trim().to_string()));
+        }
+        for s in &self.select {
+            spec.fields.push(FieldSpec::parse_cli(s)?);
+        }
+        Ok(spec)
+    }
+}

@@ -1,0 +1,37 @@
+//! The `silk` command: one binary, several jobs. Each subcommand lives in its own module;
+//! this file only parses the command line and maps the outcome to an exit code.
+
+mod arena_cmd;
+mod crawl;
+mod crawl_args;
+mod duration;
+mod exit;
+mod output;
+mod progress;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "silk", version, about = "A polite, fast web crawler: one async engine for the shell and the browser", after_help = exit::HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Crawl from start URLs and write one record per URL (JSONL or CSV).
+    #[command(after_help = exit::HELP)]
+    Crawl(crawl_args::CrawlArgs),
+    /// Run the synthetic test site (latency and faults) on 127.0.0.1.
+    Arena(arena_cmd::ArenaArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Crawl(args) => crawl::run(args),
+        Command::Arena(args) => arena_cmd::run(args),
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,178 @@
+//! Record writers for `silk crawl`: JSONL (the default, also on stdout) and CSV with the
+//! same columns. Lines are buffered and written whole, at most 100 ms apart, so a crawl that
+//! is killed leaves only complete lines behind and a fast crawl does not pay a syscall per
+//! record.
+
+use serde_json::Value;
+use silk::{Record, RECORD_COLUMNS};
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+const FLUSH_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// The format implied by a file name.
+    pub fn for_path(path: &Path) -> Result<Format, String> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("jsonl") | Some("ndjson") | Some("json") => Ok(Format::Jsonl),
+            Some("csv") => Ok(Format::Csv),
+            _ => Err(format!(
+                "cannot tell the output format of {}: name it .jsonl or .csv",
+                path.display()
+            )),
+        }
+    }
+}
+
+pub struct RecordWriter {
+    sink: Box<dyn Write>,
+    format: Format,
+    fields: Vec<String>,
+    buffer: Vec<u8>,
+    last_flush: Instant,
+    header_written: bool,
+}
+
+impl RecordWriter {
+    pub fn to_path(path: &Path, field_names: Vec<String>) -> Result<RecordWriter, String> {
+        let format = Format::for_path(path)?;
+        let file = File::create(path)
+            .map_err(|e| format!("cannot create output file {}: {e}", path.display()))?;
+        Ok(Self::new(Box::new(file), format, field_names))
+    }
+
+    pub fn to_stdout(field_names: Vec<String>) -> RecordWriter {
+        Self::new(Box::new(io::stdout()), Format::Jsonl, field_names)
+    }
+
+    fn new(sink: Box<dyn Write>, format: Format, fields: Vec<String>) -> RecordWriter {
+        RecordWriter {
+            sink,
+            format,
+            fields,
+            buffer: Vec::with_capacity(FLUSH_BYTES),
+            last_flush: Instant::now(),
+            header_written: false,
+        }
+    }
+
+    pub fn write(&mut self, record: &Record) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.buffer, &Value::Object(record.to_json()))?;
+                self.buffer.push(b'\n');
+            }
+            Format::Csv => {
+                if !self.header_written {
+                    self.header_written = true;
+                    let header: Vec<&str> = RECORD_COLUMNS
+                        .iter()
+                        .copied()
+                        .filter(|c| *c != "error")
+                        .chain(self.fields.iter().map(String::as_str))
+                        .chain(["error"])
+                        .collect();
+                    let line = header
+                        .iter()
+                        .map(|h| csv_cell(h))
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    self.buffer.extend_from_slice(line.as_bytes());
+                    self.buffer.extend_from_slice(b"\r\n");
+                }
+                let line = csv_line(record, &self.fields);
+                self.buffer.extend_from_slice(line.as_bytes());
+                self.buffer.extend_from_slice(b"\r\n");
+            }
+        }
+        if self.buffer.len() >= FLUSH_BYTES || self.last_flush.elapsed() >= FLUSH_EVERY {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        if !self.buffer.is_empty() {
+            self.sink.write_all(&self.buffer)?;
+            self.buffer.clear();
+        }
+        self.sink.flush()?;
+        self.last_flush = Instant::now();
+        Ok(())
+    }
+}
+
+fn csv_line(record: &Record, fields: &[String]) -> String {
+    let json = record.to_json();
+    let mut cells: Vec<String> = RECORD_COLUMNS
+        .iter()
+        .filter(|c| **c != "error")
+        .map(|c| cell_value(json.get(*c)))
+        .collect();
+    for f in fields {
+        cells.push(cell_value(json.get(f)));
+    }
+    cells.push(
+        record
+            .error
+            .as_ref()
+            .map(|e| format!("{}: {}", e.kind, e.message))
+            .unwrap_or_default(),
+    );
+    cells
+        .iter()
+        .map(|c| csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn cell_value(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Quotes a CSV cell when it needs it (RFC 4180).
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn format_from_extension() {
+        assert_eq!(Format::for_path(Path::new("x.CSV")).unwrap(), Format::Csv);
+        assert!(Format::for_path(Path::new("x.txt"))
+            .unwrap_err()
+            .contains(".jsonl or .csv"));
+    }
+}

@@ -1,0 +1,113 @@
+//! What a person at a terminal sees during and after `silk crawl`: a one-line live progress
+//! bar on stderr (only when stderr is a terminal) and a one-screen summary at the end.
+
+use silk::{Counters, Stats};
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+pub struct ProgressBar {
+    enabled: bool,
+    last_draw: Option<Instant>,
+    max_pages: Option<u64>,
+}
+
+impl ProgressBar {
+    pub fn new(quiet: bool, max_pages: Option<u64>) -> Self {
+        ProgressBar {
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            last_draw: None,
+            max_pages,
+        }
+    }
+
+    pub fn update(&mut self, c: &Counters) {
+        if !self.enabled
+            || self
+                .last_draw
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last_draw = Some(Instant::now());
+        let secs = (c.elapsed_ms / 1000.0).max(1e-3);
+        let total = self
+            .max_pages
+            .unwrap_or(0)
+            .max(c.done + c.queued + c.in_flight);
+        let width = 24usize;
+        let filled = if total > 0 {
+            (c.done as usize * width / total as usize).min(width)
+        } else {
+            0
+        };
+        let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
+        eprint!(
+            "\r\x1b[2K[{bar}] {} done | {} queued | {} in flight | {} errors | {:.0} pages/s | {:.1}s",
+            c.done,
+            c.queued,
+            c.in_flight,
+            c.errors,
+            c.done as f64 / secs,
+            secs
+        );
+        let _ = std::io::stderr().flush();
+    }
+
+    pub fn clear(&mut self) {
+        if self.enabled && self.last_draw.is_some() {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// The end-of-crawl summary, for stderr.
+pub fn summary(stats: &Stats) -> String {
+    let mut s = String::new();
+    let secs = stats.elapsed_ms / 1000.0;
+    s.push_str(&format!(
+        "{} pages in {:.2}s ({:.1} pages/s), {} requests ({} retries), {}\n",
+        stats.pages,
+        secs,
+        stats.pages_per_sec,
+        stats.requests,
+        stats.retries,
+        human_bytes(stats.bytes)
+    ));
+    if !stats.status_counts.is_empty() {
+        let parts: Vec<String> = stats
+            .status_counts
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        s.push_str(&format!("  status   {}\n", parts.join(", ")));
+    }
+    if !stats.error_kinds.is_empty() {
+        let parts: Vec<String> = stats
+            .error_kinds
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        s.push_str(&format!("  errors   {}\n", parts.join(", ")));
+    }
+    if stats.links_filtered > 0 || stats.queued_remaining > 0 {
+        s.push_str(&format!(
+            "  links    {} not followed (scope, depth, allow/deny), {} left in the queue\n",
+            stats.links_filtered, stats.queued_remaining
+        ));
+    }
+    if stats.cancelled {
+        s.push_str("  cancelled before the end\n");
+    }
+    s
+}
+
+fn human_bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", n / (1024.0 * 1024.0))
+    } else if n >= 1024.0 {
+        format!("{:.1} KiB", n / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}

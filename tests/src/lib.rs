@@ -1,0 +1,169 @@
+//! Helpers shared by the end-to-end tests: find the built `silk` binary, start `silk arena`
+//! as a real child process on a free port, and run `silk` commands against it. Every child
+//! is killed when its handle drops, so a failing test leaves nothing running.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The `silk` binary built by `cargo test --workspace` (or named by SILK_BIN).
+pub fn silk_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("SILK_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>/silk
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|d| d.join("silk"))
+        .expect("target dir");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p silk-cli` (cargo test --workspace builds it)",
+        bin.display()
+    );
+    bin
+}
+
+/// A `silk arena` child process.
+pub struct ArenaProcess {
+    pub url: String,
+    child: Child,
+}
+
+impl ArenaProcess {
+    pub fn start(args: &[&str]) -> ArenaProcess {
+        let mut child = Command::new(silk_bin())
+            .arg("arena")
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("silk arena starts");
+        let mut line = String::new();
+        let mut reader = BufReader::new(child.stdout.take().expect("piped stdout"));
+        reader
+            .read_line(&mut line)
+            .expect("arena prints its address");
+        // Keep draining stdout so the arena never writes into a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        let url = line
+            .trim()
+            .strip_prefix("arena listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from silk arena: {line:?}"))
+            .to_string();
+        ArenaProcess { url, child }
+    }
+
+    pub fn stats(&self) -> Value {
+        get_json(&format!("{}/__stats", self.url))
+    }
+
+    /// Full URLs of every page a correct crawl from `/` records (the trap excluded).
+    pub fn expected_pages(&self) -> Vec<String> {
+        get_json(&format!("{}/__pages", self.url))
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|p| format!("{}{}", self.url, p.as_str().expect("path")))
+            .collect()
+    }
+}
+
+impl Drop for ArenaProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET over a TcpStream: the tests' own client, independent of silk's.
+pub fn http_get(url: &str) -> (u16, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut s = TcpStream::connect(host).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).expect("read response");
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let body = buf[split + 4..].to_vec();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    (status, if chunked { dechunk(&body) } else { body })
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
+        body = &body[eol + 2 + size + 2..];
+    }
+}
+
+pub fn get_json(url: &str) -> Value {
+    let (status, body) = http_get(url);
+    assert_eq!(status, 200, "GET {url}");
+    serde_json::from_slice(&body).expect("JSON body")
+}
+
+/// Reads a JSONL file of records.
+pub fn read_jsonl(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("output file")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSONL line {l:?}: {e}")))
+        .collect()
+}
+
+/// A fresh temporary directory under target/, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("silk-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
