@@ -146,6 +146,7 @@ impl Arena {
             .path_and_query()
             .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
         let host = host_of(&req);
+        let headers = faults::RequestHeaders::of(&req);
         drop(req);
 
         if method == Method::OPTIONS {
@@ -172,7 +173,7 @@ impl Arena {
         if latency > 0 {
             tokio::time::sleep(Duration::from_millis(latency)).await;
         }
-        let resp = self.route(&path, host.as_deref())?;
+        let resp = self.route(&path, host.as_deref(), &headers)?;
         stats.status(resp.status().as_u16());
         Ok(with_cors(metered(resp, Arc::clone(stats), in_flight)))
     }
@@ -182,6 +183,7 @@ impl Arena {
         &self,
         path: &str,
         host: Option<&str>,
+        headers: &faults::RequestHeaders,
     ) -> Result<Response<BoxBody>, ConnectionDropped> {
         let inner = &*self.inner;
         let site = &inner.site;
@@ -228,7 +230,8 @@ impl Arena {
         }
         if site.faults() {
             if path.starts_with(faults::INDEX) {
-                return faults::respond(path, site, &inner.faults).unwrap_or_else(not_found);
+                return faults::respond(path, site, &inner.faults, host, headers)
+                    .unwrap_or_else(not_found);
             }
             if let Some(rest) = path.strip_prefix("/calendar/") {
                 return match calendar::parse(rest) {

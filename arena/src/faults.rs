@@ -21,6 +21,103 @@ use crate::prng::{Domain, SplitMix64};
 use crate::reply;
 use crate::site::Site;
 
+/// The request headers some faults look at (taken before the request is dropped).
+#[derive(Debug, Default)]
+pub(crate) struct RequestHeaders {
+    all: Vec<(String, String)>,
+}
+
+impl RequestHeaders {
+    pub(crate) fn of<B>(req: &hyper::Request<B>) -> RequestHeaders {
+        RequestHeaders {
+            all: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.all
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `/faults/hotlink`: anti-hotlinking, as the image and detail pages of the sites in
+/// CONTEXT.md do: 403 unless the `Referer` is a page of this site.
+fn hotlink(host: Option<&str>, headers: &RequestHeaders) -> Response<BoxBody> {
+    let own = host.map(|h| format!("http://{h}/"));
+    let referer_ok =
+        matches!((headers.get("referer"), own), (Some(r), Some(own)) if r.starts_with(&own));
+    if referer_ok {
+        reply::html(
+            StatusCode::OK,
+            simple_page(
+                "Hotlink ok | Arena",
+                "Hotlink ok",
+                "<p>The Referer named a page of this site.</p>",
+            ),
+        )
+    } else {
+        reply::html(
+            StatusCode::FORBIDDEN,
+            simple_page(
+                "Forbidden | Arena",
+                "No hotlinking",
+                "<p>Send the linking page as Referer.</p>",
+            ),
+        )
+    }
+}
+
+/// `/faults/headers`: echoes the request headers, one `<li data-name=NAME>` each, so tests
+/// can check User-Agent, Referer and custom headers with a selector.
+fn echo_headers(headers: &RequestHeaders) -> String {
+    let mut body = String::from("<ul id=\"headers\">\n");
+    for (k, v) in &headers.all {
+        w!(
+            body,
+            "<li data-name=\"{}\">{}</li>\n",
+            pages::escape(k),
+            pages::escape(v)
+        );
+    }
+    body.push_str("</ul>");
+    simple_page("Request headers | Arena", "Request headers", &body)
+}
+
+/// `/faults/gzip`: the page gzip-compressed when the client accepts gzip (a crawler must
+/// decode it), plain otherwise.
+fn compressed(headers: &RequestHeaders) -> Response<BoxBody> {
+    let page = simple_page(
+        "Compressed | Arena",
+        "Compressed",
+        &"<p>This page travels gzip-compressed.</p>\n".repeat(50),
+    );
+    let accepts_gzip = headers
+        .get("accept-encoding")
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if !accepts_gzip {
+        return reply::html(StatusCode::OK, page);
+    }
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(page.as_bytes()).expect("writing to a Vec");
+    let gz = enc.finish().expect("finishing a Vec");
+    let mut resp = reply::bytes(StatusCode::OK, reply::HTML_UTF8, gz);
+    resp.headers_mut()
+        .insert("content-encoding", HeaderValue::from_static("gzip"));
+    resp
+}
+
 /// The fault gallery, linked from `/`.
 pub(crate) const INDEX: &str = "/faults/";
 
@@ -85,6 +182,18 @@ pub(crate) const LINKED: &[Fault] = &[
         what: "a UTF-8 BOM that beats charset=ISO-8859-1",
     },
     Fault {
+        path: "/faults/hotlink",
+        what: "403 unless the Referer is a page of this site (anti-hotlinking)",
+    },
+    Fault {
+        path: "/faults/headers",
+        what: "echoes the request headers",
+    },
+    Fault {
+        path: "/faults/gzip",
+        what: "gzip-compressed when the client accepts it",
+    },
+    Fault {
         path: "/faults/not-html",
         what: "JSON full of link-like strings: not to be parsed",
     },
@@ -127,6 +236,8 @@ pub(crate) fn respond(
     path: &str,
     site: &Site,
     state: &FaultState,
+    host: Option<&str>,
+    headers: &RequestHeaders,
 ) -> Option<Result<Response<BoxBody>, ConnectionDropped>> {
     let ok = |body: String| Some(Ok(reply::html(StatusCode::OK, body)));
     match path {
@@ -158,6 +269,9 @@ pub(crate) fn respond(
             utf8_bom(),
         ))),
         "/faults/not-html" => Some(Ok(reply::bytes(StatusCode::OK, reply::JSON, NOT_HTML))),
+        "/faults/hotlink" => Some(Ok(hotlink(host, headers))),
+        "/faults/headers" => ok(echo_headers(headers)),
+        "/faults/gzip" => Some(Ok(compressed(headers))),
         _ => None,
     }
 }

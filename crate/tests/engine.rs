@@ -305,3 +305,71 @@ engine_test! {
         assert!(stats.queued_remaining > 0);
     }
 }
+
+engine_test! {
+    async fn compressed_pages_are_decoded() {
+        let arena = arena().await;
+        let mut spec = arena.spec("/faults/gzip");
+        spec.max_depth = Some(0);
+        let (records, _) = crawl(spec).await;
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].fields[0].1, Value::from("Compressed | Arena"));
+    }
+}
+
+// Browsers set User-Agent and Referer themselves, so this one is native only.
+#[cfg(not(target_arch = "wasm32"))]
+#[tokio::test]
+async fn sends_referer_user_agent_and_custom_headers() {
+    let arena = arena().await;
+    let mut spec = arena.spec("/faults/");
+    spec.allow = vec!["/faults/(hotlink|headers)".into()];
+    spec.max_depth = Some(1);
+    spec.user_agent = "silk-test/9 (+https://example.invalid/bot)".into();
+    spec.headers = vec![("X-Crawl-Id".into(), "42".into())];
+    spec.fields = vec![
+        FieldSpec::parse_cli("title=title").unwrap(),
+        FieldSpec::parse_cli("ua=li[data-name=user-agent]").unwrap(),
+        FieldSpec::parse_cli("sent_referer=li[data-name=referer]").unwrap(),
+        FieldSpec::parse_cli("crawl_id=li[data-name=x-crawl-id]").unwrap(),
+    ];
+    let (records, _) = crawl(spec).await;
+    let recs = by_url(&records);
+    let hot = recs[&format!("{}/faults/hotlink", arena.url)];
+    assert_eq!(
+        hot.status,
+        Some(200),
+        "the linking page was sent as Referer"
+    );
+    let echo = recs[&format!("{}/faults/headers", arena.url)];
+    let field = |name: &str| {
+        echo.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        field("ua"),
+        Value::from("silk-test/9 (+https://example.invalid/bot)")
+    );
+    assert_eq!(
+        field("sent_referer"),
+        Value::from(format!("{}/faults/", arena.url))
+    );
+    assert_eq!(field("crawl_id"), Value::from("42"));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[tokio::test]
+async fn the_default_user_agent_is_honest() {
+    let arena = arena().await;
+    let mut spec = arena.spec("/faults/headers");
+    spec.max_depth = Some(0);
+    spec.fields = vec![FieldSpec::parse_cli("ua=li[data-name=user-agent]").unwrap()];
+    let (records, _) = crawl(spec).await;
+    assert_eq!(
+        records[0].fields[0].1,
+        Value::from(format!("silk/{}", silk::VERSION))
+    );
+}

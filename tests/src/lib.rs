@@ -167,3 +167,67 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A minimal HTTP forward proxy on 127.0.0.1 (absolute-form GETs, one request per
+/// connection) that counts what it forwards: enough to prove `--proxy` routes traffic.
+pub struct CountingProxy {
+    pub url: String,
+    pub forwarded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingProxy {
+    pub fn start() -> CountingProxy {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let forwarded = Arc::new(AtomicUsize::new(0));
+        let count = forwarded.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let count = count.clone();
+                std::thread::spawn(move || {
+                    let _ = forward_one(client, &count);
+                    count.load(Ordering::Relaxed)
+                });
+            }
+        });
+        CountingProxy { url, forwarded }
+    }
+}
+
+fn forward_one(client: TcpStream, count: &std::sync::atomic::AtomicUsize) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let Some(rest) = target.strip_prefix("http://") else {
+        return Ok(());
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map(|(a, p)| (a, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut headers = String::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if !lower.starts_with("connection:") && !lower.starts_with("proxy-") {
+            headers.push_str(&line);
+        }
+    }
+    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut upstream = TcpStream::connect(authority)?;
+    write!(
+        upstream,
+        "{method} {path} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n"
+    )?;
+    let mut client = client;
+    std::io::copy(&mut upstream, &mut client)?;
+    Ok(())
+}

@@ -332,3 +332,73 @@ fn a_huge_body_does_not_grow_memory() {
         "max RSS {max_rss_mib:.1} MiB for a 50 MiB body with a 10 MiB limit"
     );
 }
+
+#[test]
+fn per_host_limit_and_delay_hold() {
+    let arena = ArenaProcess::start(&["--pages", "40", "--latency-ms", "50"]);
+    let o = silk(&[
+        "crawl",
+        &format!("{}/", arena.url),
+        "-c",
+        "16",
+        "--per-host",
+        "3",
+        "-n",
+        "30",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stats = arena.stats();
+    assert_eq!(stats["max_in_flight"], 3, "per-host limit: {stats}");
+
+    let arena = ArenaProcess::start(&["--pages", "40"]);
+    let started = std::time::Instant::now();
+    let o = silk(&[
+        "crawl",
+        &format!("{}/", arena.url),
+        "-c",
+        "16",
+        "--delay",
+        "100ms",
+        "-n",
+        "8",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Eight requests (plus robots.txt) with 100 ms between starts take at least 0.7 s.
+    assert!(
+        started.elapsed().as_secs_f64() >= 0.7,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(arena.stats()["max_in_flight"], 1);
+}
+
+#[test]
+fn proxy_carries_the_traffic() {
+    let arena = ArenaProcess::start(&["--pages", "10"]);
+    let proxy = silk_tests::CountingProxy::start();
+    let tmp = TempDir::new("proxy");
+    let out = tmp.path("o.jsonl");
+    let o = silk(&[
+        "crawl",
+        &format!("{}/p/1", arena.url),
+        "-d",
+        "1",
+        "--proxy",
+        &proxy.url,
+        "-o",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records = read_jsonl(&out);
+    assert!(records.len() > 3);
+    let forwarded = proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        forwarded > records.len(),
+        "{forwarded} requests through the proxy for {} records",
+        records.len()
+    );
+    assert_eq!(arena.stats()["duplicate_fetches"], 0);
+}
