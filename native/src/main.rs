@@ -22,7 +22,7 @@ struct Cli {
 enum Command {
     /// Crawl from start URLs and write one record per URL (JSONL or CSV).
     #[command(after_help = exit::HELP)]
-    Crawl(crawl_args::CrawlArgs),
+    Crawl(Box<crawl_args::CrawlArgs>),
     /// Run the synthetic test site (latency and faults) on 127.0.0.1.
     Arena(arena_cmd::ArenaArgs),
 }
@@ -30,7 +30,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Crawl(args) => crawl::run(args),
+        Command::Crawl(args) => crawl::run(*args),
         Command::Arena(args) => arena_cmd::run(args),
     };
     std::process::exit(code);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every check silk has, in the order CI runs them: toolchain setup (idempotent), formatting,
+# lints for native and wasm32, the Rust test suites (unit, engine, end-to-end against the
+# arena), the engine's tests again in headless Chromium, and the playground driven in
+# headless Chromium. Stops at the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+bash .ci/setup
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "clippy (wasm32)"
+cargo clippy -p silk --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "cargo test (unit, engine, end-to-end against silk arena)"
+cargo test --workspace
+
+step "engine tests in headless Chromium (wasm-bindgen-test)"
+bash scripts/test-wasm.sh
+
+step "playground in headless Chromium"
+bash tests/playground/run.sh
+
+step "all checks passed"
