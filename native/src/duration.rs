@@ -3,16 +3,20 @@
 
 use std::time::Duration;
 
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+/// Splits `12.5ms` into 12.5 and `ms`.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: write e.g. 250ms, 2s, 1.5s or 1m"))?;
-    let secs = match unit.trim() {
+    Some((num.parse().ok()?, unit.trim()))
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (value, unit) = number_and_unit(text)
+        .ok_or_else(|| format!("`{text}` is not a duration: write e.g. 250ms, 2s, 1.5s or 1m"))?;
+    let secs = match unit {
         "" | "s" | "sec" | "secs" => value,
         "ms" => value / 1000.0,
         "m" | "min" => value * 60.0,
@@ -30,15 +34,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size: write e.g. 10MiB, 512KB or 1048576"))?;
-    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+    let (value, unit) = number_and_unit(text)
+        .ok_or_else(|| format!("`{text}` is not a size: write e.g. 10MiB, 512KB or 1048576"))?;
+    let factor = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "kb" | "k" => 1e3,
         "kib" => 1024.0,

@@ -44,17 +44,9 @@ impl NativeFetcher {
     }
 }
 
+/// reqwest's error kinds are coarse; the causes below it name DNS and TLS failures.
 fn classify(e: &reqwest::Error) -> ErrorKind {
-    let chain = {
-        let mut s = e.to_string();
-        let mut src = e.source();
-        while let Some(inner) = src {
-            s.push_str(": ");
-            s.push_str(&inner.to_string());
-            src = inner.source();
-        }
-        s.to_ascii_lowercase()
-    };
+    let chain = error_message(e).to_ascii_lowercase();
     if e.is_timeout() {
         ErrorKind::Timeout
     } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
@@ -71,6 +63,7 @@ fn classify(e: &reqwest::Error) -> ErrorKind {
     }
 }
 
+/// The error with its chain of causes, `outer: inner: innermost`.
 fn error_message(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
