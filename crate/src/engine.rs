@@ -153,6 +153,8 @@ enum Done {
         origin: Rc<str>,
         rules: RobotsRules,
         requests: u64,
+        /// Why every path is disallowed, when robots.txt could not be read.
+        note: Option<String>,
     },
 }
 
@@ -162,7 +164,12 @@ enum Wake {
     Cancelled,
 }
 
-fn origin_of(url: &Url) -> String {
+/// `scheme://host[:port]` of `url`: borrowed from its serialization (which already has the
+/// default port removed) unless credentials sit in between.
+fn origin_of(url: &Url) -> std::borrow::Cow<'_, str> {
+    if url.username().is_empty() && url.password().is_none() {
+        return std::borrow::Cow::Borrowed(&url[..url::Position::AfterPort]);
+    }
     let mut s = String::with_capacity(32);
     s.push_str(url.scheme());
     s.push_str("://");
@@ -171,7 +178,7 @@ fn origin_of(url: &Url) -> String {
         s.push(':');
         s.push_str(&p.to_string());
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -293,6 +300,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 .await;
         }
         loop {
+            if self.grace_until.is_none() && self.cancel.is_cancelled() {
+                self.grace_until = Some(self.clock.now() + CANCEL_GRACE);
+                self.stats.cancelled = true;
+            }
             if self.grace_until.is_none() {
                 self.fill().await;
             }
@@ -410,7 +421,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         if let RobotsState::Unknown = host.robots {
             if robots_on {
                 host.robots = RobotsState::Fetching;
-                let origin: Rc<str> = Rc::from(origin.as_str());
+                let origin: Rc<str> = Rc::from(&*origin);
                 let task = self.robots_task(origin);
                 self.in_flight.push(task);
             } else {
@@ -452,6 +463,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         let clock = self.clock.clone();
         async move {
             let mut requests = 0u64;
+            let mut note = None;
             let rules = loop {
                 requests += 1;
                 match timed_fetch(&*fetcher, &*clock, request.clone()).await {
@@ -465,14 +477,30 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                             _ => break RobotsRules::allow_all(),
                         }
                     }
-                    Ok(resp) => break RobotsRules::for_response(resp.status, &resp.body, &token),
-                    Err(_) => break RobotsRules::disallow_all(),
+                    Ok(resp) => {
+                        if !(200..300).contains(&resp.status) && !(400..500).contains(&resp.status)
+                            || resp.status == 429
+                        {
+                            note = Some(format!("robots.txt answered HTTP {}", resp.status));
+                        }
+                        break RobotsRules::for_response(resp.status, &resp.body, &token);
+                    }
+                    // A browser that may not read robots.txt (no CORS) would otherwise block
+                    // the whole site; let each page fail with its own, honest error instead.
+                    Err(e) if matches!(e.kind, ErrorKind::Cors | ErrorKind::MixedContent) => {
+                        break RobotsRules::allow_all()
+                    }
+                    Err(e) => {
+                        note = Some(format!("robots.txt could not be fetched ({e})"));
+                        break RobotsRules::disallow_all();
+                    }
                 }
             };
             Done::Robots {
                 origin,
                 rules,
                 requests,
+                note,
             }
         }
         .boxed_local()
@@ -490,10 +518,14 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         if !rules.is_allowed(&path) {
             let started = job.started_ms.unwrap_or_else(|| self.now_ms());
             job.started_ms = Some(started);
-            let err = FetchError::new(
-                ErrorKind::Robots,
-                format!("robots.txt of {origin} disallows {path}; pass --no-robots to ignore it"),
-            );
+            let host = self.hosts.get_mut(origin);
+            let message = match &host.robots_note {
+                Some(note) => format!(
+                    "{note}; RFC 9309 then means everything on {origin} is disallowed (robots off ignores it)"
+                ),
+                None => format!("robots.txt of {origin} disallows {path} (robots off ignores it)"),
+            };
+            let err = FetchError::new(ErrorKind::Robots, message);
             self.emit_record(job, None, Vec::new(), Some(err));
             return;
         }
@@ -541,9 +573,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 origin,
                 rules,
                 requests,
+                note,
             } => {
                 self.stats.requests += requests;
                 let host = self.hosts.get_mut(&origin);
+                host.robots_note = note.map(Rc::from);
                 if let Some(secs) = rules.crawl_delay() {
                     let cd = Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
                     host.delay = host.delay.max(cd);
@@ -573,10 +607,14 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         };
         job.bytes += resp.body.len() as u64;
         if let Some(final_url) = resp.url.as_ref().filter(|u| **u != job.url) {
-            // The platform followed redirects itself (the browser): remember the target.
+            // The platform followed redirects itself (the browser): the target is fetched
+            // already, but a page seen before or out of scope is recorded, not used again.
             if let Some(norm) = parse_link(final_url, final_url.as_str()) {
-                self.frontier.mark_seen(&norm).await;
+                let fresh = self.frontier.mark_seen(&norm).await;
                 job.url = norm;
+                if !fresh || !self.scope.host_in_scope(&job.url) {
+                    return self.emit_record(job, Some(resp.status), Vec::new(), None);
+                }
             }
         }
         let status = resp.status;

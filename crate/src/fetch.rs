@@ -79,6 +79,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, for mapping names back (a relay's JSON, a stored record).
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::Dns,
+        ErrorKind::Connect,
+        ErrorKind::Timeout,
+        ErrorKind::Tls,
+        ErrorKind::Http,
+        ErrorKind::TooLarge,
+        ErrorKind::Cors,
+        ErrorKind::MixedContent,
+        ErrorKind::Aborted,
+        ErrorKind::RedirectLoop,
+        ErrorKind::TooManyRedirects,
+        ErrorKind::Robots,
+        ErrorKind::InvalidUrl,
+        ErrorKind::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Dns => "dns",
@@ -104,6 +122,16 @@ impl ErrorKind {
             self,
             ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Dns
         )
+    }
+}
+
+impl std::str::FromStr for ErrorKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown error kind `{s}`"))
     }
 }
 
@@ -145,4 +173,18 @@ pub trait Fetch {
         &self,
         request: FetchRequest,
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(kind.as_str().parse::<ErrorKind>(), Ok(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        assert!("nope".parse::<ErrorKind>().is_err());
+    }
 }

@@ -27,6 +27,8 @@ pub struct Host<J> {
     /// Minimum gap between request starts.
     pub delay: Duration,
     pub robots: RobotsState,
+    /// Why robots.txt disallows everything, when it could not be read.
+    pub robots_note: Option<Rc<str>>,
     pub parked: VecDeque<J>,
 }
 
@@ -57,6 +59,7 @@ impl<J> HostSlots<J> {
                     next_start: Duration::ZERO,
                     delay: self.base_delay,
                     robots: RobotsState::Unknown,
+                    robots_note: None,
                     parked: VecDeque::new(),
                 },
             );

@@ -3,7 +3,7 @@
 //! target, before the frontier sees it.
 
 use crate::spec::{CompiledSpec, Scope};
-use regex::Regex;
+use regex_lite::Regex;
 use url::Url;
 
 pub struct ScopeRules {

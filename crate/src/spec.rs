@@ -8,7 +8,7 @@
 //! `CONCURRENT_REQUESTS_PER_DOMAIN` is `per_host`, `DOWNLOAD_DELAY` is `delay_ms`).
 
 use crate::events::RECORD_COLUMNS;
-use regex::Regex;
+use regex_lite::Regex;
 use scraper::Selector;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -327,10 +327,28 @@ fn compile_regexes(what: &str, patterns: &[String]) -> Result<Vec<Regex>, SpecEr
     patterns
         .iter()
         .map(|p| {
-            Regex::new(p)
-                .map_err(|e| SpecError::new(format!("{what} regex `{p}` is not valid:\n{e}")))
+            Regex::new(p).map_err(|e| {
+                let column = regex_error_column(p, &e.to_string());
+                SpecError::new(format!(
+                    "{what} regex `{p}` is not valid: {e} at column {column}\n  {p}\n  {caret:>column$}",
+                    caret = "^"
+                ))
+            })
         })
         .collect()
+}
+
+/// regex-lite says what is wrong but not where: the shortest prefix that already fails with
+/// the same complaint ends at the offending character.
+fn regex_error_column(pattern: &str, message: &str) -> usize {
+    pattern
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .find(|&end| matches!(Regex::new(&pattern[..end]), Err(e) if e.to_string() == message))
+        .map_or(pattern.chars().count(), |end| {
+            pattern[..end].chars().count()
+        })
+        .max(1)
 }
 
 /// Compiles a CSS selector; on failure, says what is wrong and points at the column.
@@ -506,6 +524,11 @@ mod tests {
             .compile()
             .unwrap_err();
         assert!(err.message.contains("deny regex `/(a`"), "{}", err.message);
+        assert!(err.message.contains("at column 2"), "{}", err.message);
+        let err = spec_with(|s| s.allow.push("/p/[z-a]".into()))
+            .compile()
+            .unwrap_err();
+        assert!(err.message.contains("column"), "{}", err.message);
     }
 
     #[test]

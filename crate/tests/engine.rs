@@ -16,6 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 /// Product pages in the arena these tests use (the wasm script starts it with `--pages 60`).
+#[cfg(not(target_arch = "wasm32"))]
 const PAGES: usize = 60;
 
 macro_rules! engine_test {
@@ -50,10 +51,10 @@ async fn arena() -> TestArena {
 
 #[cfg(target_arch = "wasm32")]
 async fn arena() -> TestArena {
-    let url = option_env!("SILK_ARENA_URL")
-        .expect("build the wasm tests with SILK_ARENA_URL set (scripts/test-wasm.sh does)")
-        .trim_end_matches('/')
-        .to_string();
+    let url = match option_env!("SILK_ARENA_URL") {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => panic!("build the wasm tests with SILK_ARENA_URL set (scripts/test-wasm.sh does)"),
+    };
     get_json(&format!("{url}/__reset")).await;
     TestArena { url }
 }

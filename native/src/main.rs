@@ -2,12 +2,14 @@
 //! this file only parses the command line and maps the outcome to an exit code.
 
 mod arena_cmd;
+mod bench;
 mod crawl;
 mod crawl_args;
 mod duration;
 mod exit;
 mod output;
 mod progress;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +27,10 @@ enum Command {
     Crawl(Box<crawl_args::CrawlArgs>),
     /// Run the synthetic test site (latency and faults) on 127.0.0.1.
     Arena(arena_cmd::ArenaArgs),
+    /// Serve the browser playground, the demo site and an arena with latency on 127.0.0.1.
+    Serve(serve::ServeArgs),
+    /// Benchmark silk against the arena, each in its own process (latency and CPU regimes).
+    Bench(bench::BenchArgs),
 }
 
 fn main() {
@@ -32,6 +38,8 @@ fn main() {
     let code = match cli.command {
         Command::Crawl(args) => crawl::run(*args),
         Command::Arena(args) => arena_cmd::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     std::process::exit(code);
 }

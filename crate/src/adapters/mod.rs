@@ -11,4 +11,6 @@ pub use native::{NativeClock as PlatformClock, NativeFetcher as PlatformFetcher}
 #[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
-pub use browser::{BrowserClock as PlatformClock, BrowserFetcher as PlatformFetcher};
+pub use browser::{
+    BrowserClock as PlatformClock, BrowserFetcher as PlatformFetcher, BrowserOptions, Relay,
+};

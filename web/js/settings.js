@@ -1,0 +1,139 @@
+// settings.js: the playground's settings as one plain object, and its two serialisations:
+// the URL query (so a link reopens the same crawl) and the crawl spec (the JSON that
+// `new Crawl(spec)` and `silk crawl --spec` read).
+//
+// Why a separate, DOM-free module: the form, the share link, the export button and the
+// crawl itself must agree on every setting; converting in exactly one place keeps them in
+// step. Field strings use the CLI's `--field` syntax (NAME=CSS, NAME=CSS@attr, NAME[]=CSS)
+// so a playground link and a command line read the same.
+//
+// Query keys: preset, url (repeated), c, max, depth, delay, robots (0/1), scope, follow,
+// field (repeated), latency (arena preset), relay (1), autostart (1 or "compare").
+
+export const MAX_CONCURRENCY = 64;
+
+/** Settings with every key present. */
+export function defaults() {
+  return {
+    preset: 'demo',
+    seeds: [],
+    scope: 'host',
+    max: 300,
+    depth: null,
+    c: 8,
+    delay: 0,
+    robots: true,
+    relay: false,
+    latency: 100,
+    follow: '',
+    fields: [],
+  };
+}
+
+/** Parses `NAME=CSS`, `NAME=CSS@attr` or `NAME[]=CSS` (like `silk crawl --field`). */
+export function parseField(text) {
+  const eq = text.indexOf('=');
+  if (eq < 0) return null;
+  let name = text.slice(0, eq).trim();
+  let rest = text.slice(eq + 1);
+  const all = name.endsWith('[]');
+  if (all) name = name.slice(0, -2).trim();
+  let attr = null;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0 && /^[A-Za-z_][A-Za-z0-9_:.-]*$/.test(rest.slice(at + 1))) {
+    attr = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  return { name, selector: rest.trim(), attr, all };
+}
+
+/** The inverse of parseField. */
+export function formatField(f) {
+  return `${f.name}${f.all ? '[]' : ''}=${f.selector}${f.attr ? '@' + f.attr : ''}`;
+}
+
+function int(value, { min = 0, max = Infinity } = {}) {
+  if (value === null || value === undefined || String(value).trim() === '') return null;
+  const n = Number(value);
+  if (!Number.isFinite(n)) return null;
+  return Math.min(max, Math.max(min, Math.round(n)));
+}
+
+/** Settings from a URL query. Keys that are absent keep `base`'s values. */
+export function fromQuery(search, base = defaults()) {
+  const q = new URLSearchParams(search);
+  const s = structuredClone(base);
+  if (q.has('preset')) s.preset = q.get('preset');
+  if (q.has('url')) {
+    s.seeds = q.getAll('url').flatMap((u) => u.split(/\s+/)).filter(Boolean);
+    if (!q.has('preset')) s.preset = 'custom';
+  }
+  if (q.has('c')) s.c = int(q.get('c'), { min: 1, max: MAX_CONCURRENCY }) ?? s.c;
+  if (q.has('max')) s.max = int(q.get('max'), { min: 1 });
+  if (q.has('depth')) s.depth = int(q.get('depth'));
+  if (q.has('delay')) s.delay = int(q.get('delay')) ?? 0;
+  if (q.has('robots')) s.robots = !['0', 'false', 'off', 'no'].includes(q.get('robots'));
+  if (q.has('relay')) s.relay = ['1', 'true', 'on', 'yes'].includes(q.get('relay'));
+  if (q.has('scope') && ['host', 'domain', 'any'].includes(q.get('scope'))) s.scope = q.get('scope');
+  if (q.has('follow')) s.follow = q.get('follow');
+  if (q.has('latency')) s.latency = int(q.get('latency'), { max: 10000 }) ?? s.latency;
+  if (q.has('field')) s.fields = q.getAll('field').map(parseField).filter(Boolean);
+  return s;
+}
+
+/** What `autostart` asks for: null, 'crawl' or 'compare'. */
+export function autostartOf(search) {
+  const v = new URLSearchParams(search).get('autostart');
+  if (v === 'compare') return 'compare';
+  return v && v !== '0' ? 'crawl' : null;
+}
+
+/**
+ * The URL query for `s`. Presets that derive their start URL from the server (demo,
+ * arena) do not write it, so a link works on any host and after a restart.
+ */
+export function toQuery(s) {
+  const q = new URLSearchParams();
+  q.set('preset', s.preset);
+  if (s.preset === 'custom') for (const u of s.seeds) q.append('url', u);
+  q.set('c', String(s.c));
+  if (s.max !== null) q.set('max', String(s.max));
+  if (s.depth !== null) q.set('depth', String(s.depth));
+  if (s.delay) q.set('delay', String(s.delay));
+  if (!s.robots) q.set('robots', '0');
+  if (s.relay) q.set('relay', '1');
+  if (s.scope !== 'host') q.set('scope', s.scope);
+  if (s.follow) q.set('follow', s.follow);
+  if (s.preset === 'arena') q.set('latency', String(s.latency));
+  for (const f of s.fields) q.append('field', formatField(f));
+  return q;
+}
+
+/**
+ * The crawl spec for `s`, optionally at another concurrency (the compare view's
+ * sequential run). `per_host` follows the concurrency knob: a playground crawl is usually
+ * one host, and the knob should do what it says.
+ */
+export function toSpec(s, { concurrency = s.c } = {}) {
+  const spec = {
+    seeds: s.seeds,
+    scope: s.scope,
+    concurrency,
+    per_host: concurrency,
+    delay_ms: s.delay,
+    robots: s.robots,
+  };
+  if (s.max !== null) spec.max_pages = s.max;
+  if (s.depth !== null) spec.max_depth = s.depth;
+  if (s.follow.trim()) spec.follow = s.follow.trim();
+  const fields = s.fields.filter((f) => f.name.trim() || f.selector.trim());
+  if (fields.length) {
+    spec.fields = fields.map((f) => {
+      const out = { name: f.name.trim(), selector: f.selector.trim() };
+      if (f.attr && f.attr.trim()) out.attr = f.attr.trim();
+      if (f.all) out.all = true;
+      return out;
+    });
+  }
+  return spec;
+}
