@@ -415,13 +415,13 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
 
     /// Puts a job in its host's queue, asking for the host's robots.txt first if needed.
     fn park(&mut self, job: Job, front: bool) {
-        let origin = origin_of(&job.url);
+        let origin = origin_of(&job.url).into_owned();
         let robots_on = self.spec.spec.robots;
         let host = self.hosts.get_mut(&origin);
         if let RobotsState::Unknown = host.robots {
             if robots_on {
                 host.robots = RobotsState::Fetching;
-                let origin: Rc<str> = Rc::from(&*origin);
+                let origin: Rc<str> = Rc::from(origin.as_str());
                 let task = self.robots_task(origin);
                 self.in_flight.push(task);
             } else {

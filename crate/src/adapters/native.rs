@@ -24,6 +24,9 @@ impl NativeFetcher {
             .pool_max_idle_per_host(spec.per_host.max(1) as usize)
             .connect_timeout(Duration::from_millis(spec.timeout_ms))
             .tcp_nodelay(true)
+            // The engine retries (with its own backoff and politeness); reqwest's retry layer
+            // would only clone every request in case it wants to resend it.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .gzip(true)
             .brotli(true)
             .deflate(true);
@@ -82,7 +85,8 @@ impl Fetch for NativeFetcher {
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
         let client = self.client.clone();
         async move {
-            let mut builder = client.get(request.url.clone()).timeout(request.timeout);
+            // No reqwest timeout: the engine enforces `request.timeout` around this future.
+            let mut builder = client.get(request.url);
             for (k, v) in &request.headers {
                 builder = builder.header(k.as_str(), v.as_str());
             }

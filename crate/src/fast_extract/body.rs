@@ -21,6 +21,12 @@ impl<'a> Builder<'a, '_, '_> {
                         tag,
                         Caption | Col | Colgroup | Tbody | Td | Tfoot | Th | Thead | Tr
                     ) {
+                        if self
+                            .in_scope(|o| matches!(o.tag, Td | Th), table_scope)
+                            .is_none()
+                        {
+                            return Ok(()); // ignored
+                        }
                         self.close_cell()?;
                         continue;
                     }
@@ -98,7 +104,7 @@ impl<'a> Builder<'a, '_, '_> {
             }
             Form => {
                 if self.form {
-                    return bail("nested form");
+                    return Ok(()); // ignored
                 }
                 self.close_p_in_button_scope()?;
                 self.form = true;
@@ -211,9 +217,14 @@ impl<'a> Builder<'a, '_, '_> {
                 }
                 self.insert(tag, name, true)
             }
-            Html | Body | Frameset | Frame | Head | Template | Plaintext | Applet | Marquee
-            | Object | Math | Svg | Rb | Rtc | Rp | Rt | Selectedcontent | Caption | Col
-            | Colgroup | Tbody | Td | Tfoot | Th | Thead | Tr => bail("unusual start tag"),
+            // Ignored in body.
+            Frame | Head | Caption | Col | Colgroup | Tbody | Td | Tfoot | Th | Thead | Tr => {
+                Ok(())
+            }
+            // A second html or body adds its attributes to the first: a no-op without any.
+            Html | Body if self.tz.attrs.is_empty() => Ok(()),
+            Html | Body | Frameset | Template | Plaintext | Applet | Marquee | Object | Math
+            | Svg | Rb | Rtc | Rp | Rt | Selectedcontent => bail("unusual start tag"),
             _ => self.insert(tag, name, true),
         }
     }
@@ -226,15 +237,15 @@ impl<'a> Builder<'a, '_, '_> {
                 Ctx::Cell => match tag {
                     Td | Th => {
                         let Some(i) = self.in_scope_tag(tag, table_scope) else {
-                            return bail("cell end tag without the cell");
+                            return Ok(()); // ignored
                         };
                         self.generate_implied_end(None);
                         return self.pop_to(i, true);
                     }
-                    Body | Caption | Col | Colgroup | Html => return bail("ignored end tag"),
+                    Body | Caption | Col | Colgroup | Html => return Ok(()), // ignored
                     Table | Tbody | Tfoot | Thead | Tr => {
                         if self.in_scope_tag(tag, table_scope).is_none() {
-                            return bail("ignored end tag");
+                            return Ok(()); // ignored
                         }
                         self.close_cell()?;
                     }
@@ -248,7 +259,7 @@ impl<'a> Builder<'a, '_, '_> {
                     Table => self.pop(),
                     Tbody | Tfoot | Thead => {
                         if self.in_scope_tag(tag, table_scope).is_none() {
-                            return bail("ignored end tag");
+                            return Ok(()); // ignored
                         }
                         self.pop();
                     }
@@ -257,7 +268,7 @@ impl<'a> Builder<'a, '_, '_> {
                 Ctx::TableBody => match tag {
                     Tbody | Tfoot | Thead => {
                         if self.in_scope_tag(tag, table_scope).is_none() {
-                            return bail("ignored end tag");
+                            return Ok(()); // ignored
                         }
                         self.pop();
                         return Ok(());
@@ -271,20 +282,26 @@ impl<'a> Builder<'a, '_, '_> {
                         self.pop();
                         return Ok(());
                     }
-                    Col | Template => return bail("ignored end tag"),
+                    Col => return Ok(()), // ignored
+                    Template => return bail("template"),
                     _ => self.pop(),
                 },
             }
         }
     }
 
+    /// "In table" end tags. Others than `</table>` are ignored, directly or by the
+    /// in-body rules (a table is special and a scope boundary), except those that would
+    /// insert something (foster-parented) or touch the form pointer.
     fn in_table_end(&mut self, tag: T) -> Result<(), Bail> {
-        if tag == T::Table {
-            if let Some(i) = self.in_scope_tag(T::Table, table_scope) {
-                return self.pop_to(i, false);
-            }
+        match tag {
+            T::Table => match self.in_scope_tag(T::Table, table_scope) {
+                Some(i) => self.pop_to(i, false),
+                None => Ok(()),
+            },
+            T::P | T::Br | T::Form | T::Template => bail("end tag in a table"),
+            _ => Ok(()),
         }
-        bail("end tag in a table")
     }
 
     fn in_body_end(&mut self, tag: T, name: &str) -> Result<(), Bail> {
@@ -292,7 +309,7 @@ impl<'a> Builder<'a, '_, '_> {
         match tag {
             Body | Html => {
                 if self.in_scope_tag(Body, default_scope).is_none() {
-                    return bail("</body> without body in scope");
+                    return Ok(()); // ignored
                 }
                 self.mode = if tag == Html {
                     Mode::AfterAfterBody
@@ -305,14 +322,14 @@ impl<'a> Builder<'a, '_, '_> {
             | Div | Dl | Fieldset | Figcaption | Figure | Footer | Header | Hgroup | Listing
             | Main | Menu | Nav | Ol | Pre | Search | Section | Select | Summary | Ul => {
                 let Some(i) = self.in_scope_tag(tag, default_scope) else {
-                    return bail("ignored end tag");
+                    return Ok(()); // ignored
                 };
                 self.pop_to(i, false)
             }
             Form => {
                 self.form = false;
                 let Some(i) = self.in_scope_tag(Form, default_scope) else {
-                    return bail("ignored </form>");
+                    return Ok(()); // ignored (the pointer is cleared all the same)
                 };
                 self.generate_implied_end(None);
                 if self.stack.len() != i + 1 {
@@ -323,7 +340,12 @@ impl<'a> Builder<'a, '_, '_> {
             }
             P => match self.in_scope_tag(P, button_scope) {
                 Some(i) => self.pop_to(i, false),
-                None => bail("</p> without p"),
+                None => {
+                    // An empty p is created and closed at once.
+                    self.implied(P, "p")?;
+                    self.pop();
+                    Ok(())
+                }
             },
             Li | Dd | Dt => {
                 let scope = if tag == Li {
@@ -332,27 +354,42 @@ impl<'a> Builder<'a, '_, '_> {
                     default_scope
                 };
                 let Some(i) = self.in_scope_tag(tag, scope) else {
-                    return bail("ignored end tag");
+                    return Ok(()); // ignored
                 };
                 self.pop_to(i, false)
             }
             H1 | H2 | H3 | H4 | H5 | H6 => {
                 let Some(i) = self.in_scope(|o| heading(o.tag), default_scope) else {
-                    return bail("ignored end tag");
+                    return Ok(()); // ignored
                 };
                 self.pop_to(i, false)
             }
             A | B | Big | Code | Em | Font | I | Nobr | S | Small | Strike | Strong | Tt | U => {
-                for i in (0..self.stack.len()).rev() {
-                    let o = &self.stack[i];
-                    if o.tag == tag {
-                        return self.pop_to(i, false);
-                    }
-                    if special(o.tag) || formatting(o.tag) {
-                        break;
-                    }
+                // The adoption agency's simple case: the element is open above the last
+                // marker (a cell) with nothing special or formatting above it. Not open there:
+                // the token is ignored. Anything else rearranges the tree: bail.
+                let found = self
+                    .stack
+                    .iter()
+                    .rev()
+                    .take_while(|o| {
+                        !matches!(
+                            o.tag,
+                            Td | Th | Caption | Applet | Marquee | Object | Template
+                        )
+                    })
+                    .position(|o| o.tag == tag);
+                let Some(from_top) = found else {
+                    return Ok(()); // ignored
+                };
+                let i = self.stack.len() - 1 - from_top;
+                if self.stack[i + 1..]
+                    .iter()
+                    .any(|o| special(o.tag) || formatting(o.tag))
+                {
+                    return bail("misnested formatting end tag");
                 }
-                bail("misnested formatting end tag")
+                self.pop_to(i, false)
             }
             Br => {
                 // `</br>` is a `<br>` without attributes.
@@ -370,7 +407,7 @@ impl<'a> Builder<'a, '_, '_> {
                         break;
                     }
                 }
-                bail("ignored end tag")
+                Ok(()) // ignored
             }
         }
     }

@@ -215,7 +215,7 @@ impl<'a> Tokenizer<'a> {
                 }
                 match b {
                     b'"' | b'\'' => {
-                        let end = memchr::memchr(b, &bytes[i + 1..])
+                        let end = find_byte(b, &bytes[i + 1..])
                             .ok_or(Bail("end of input in an attribute value"))?;
                         value = &self.src[i + 1..i + 1 + end];
                         i += end + 2;
@@ -274,6 +274,16 @@ fn lowercase(s: &str) -> Cow<'_, str> {
         Cow::Owned(s.to_ascii_lowercase())
     } else {
         Cow::Borrowed(s)
+    }
+}
+
+/// `memchr`, with a plain loop first: attribute values are mostly short, and there the
+/// loop wins over memchr's set-up.
+fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    let head = hay.len().min(16);
+    match hay[..head].iter().position(|&b| b == needle) {
+        Some(i) => Some(i),
+        None => memchr::memchr(needle, &hay[head..]).map(|i| i + head),
     }
 }
 

@@ -7,13 +7,15 @@
 //! and commonly sloppy pages: implied `html`/`head`/`body`/`tbody`/`tr`, optional end
 //! tags (`p`, `li`, `dd`, `td`, `option`...), raw-text elements, tables, after-body content.
 //!
-//! Everything where html5ever would reorder or duplicate nodes is detected and answered
-//! with a [`Bail`], after which the caller parses the page with html5ever instead:
-//! formatting elements closed out of order (which the adoption agency and the
-//! reconstruction of active formatting elements would re-create), content foster-parented
-//! out of tables, ignored tags (which would merge text nodes), `<template>`, foreign
-//! content (`<svg>`, `<math>`), framesets and a few rarities. Bailing is always correct,
-//! only slower, so the rule is: when unsure, bail.
+//! Tokens html5ever ignores (a stray `</div>`, `<td>` outside a table) are ignored here
+//! too, without touching the current text node, so the text around them stays one node as
+//! it does in html5ever. Everything where html5ever would reorder or duplicate nodes is
+//! detected and answered with a [`Bail`], after which the caller parses the page with
+//! html5ever instead: formatting elements closed out of order (which the adoption agency
+//! and the reconstruction of active formatting elements would re-create), `<a>` inside
+//! `<a>`, content foster-parented out of tables, attributes added to `<html>`/`<body>` by a
+//! second tag, `<template>`, foreign content (`<svg>`, `<math>`), framesets and a few
+//! rarities. Bailing is always correct, only slower, so the rule is: when unsure, bail.
 
 use super::collect::Collector;
 use super::entities::decode;
@@ -105,6 +107,8 @@ pub(super) struct Builder<'a, 'c, 'p> {
     /// Text of the current text node, decoded, while some element captures text.
     pub(super) pending: String,
     pub(super) c: &'c mut Collector<'a, 'p>,
+    /// How many `p` elements are open (most of the time none: no scope walk needed).
+    open_p: usize,
 }
 
 pub(super) fn bail<V>(why: &'static str) -> Result<V, Bail> {
@@ -127,6 +131,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             ignore_lf: false,
             pending: String::new(),
             c,
+            open_p: 0,
         }
     }
 
@@ -197,6 +202,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
             _ => parent,
         };
         let mark = self.c.mark();
+        self.open_p += usize::from(tag == T::P);
         self.stack.push(Open {
             tag,
             name,
@@ -241,6 +247,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
     pub(super) fn pop(&mut self) {
         self.flush();
         if let Some(open) = self.stack.pop() {
+            self.open_p -= usize::from(open.tag == T::P);
             self.arena.truncate(open.attrs.start);
             self.c.close_to(open.mark);
         }
@@ -291,7 +298,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
     }
 
     pub(super) fn close_p_in_button_scope(&mut self) -> Result<(), Bail> {
-        if self.in_scope_tag(T::P, button_scope).is_some() {
+        if self.open_p > 0 && self.in_scope_tag(T::P, button_scope).is_some() {
             self.generate_implied_end(Some(T::P));
             let Some(p) = self.stack.iter().rposition(|o| o.tag == T::P) else {
                 return bail("p vanished");
@@ -488,6 +495,7 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                     self.mode = Mode::BeforeHead;
                 }
                 Mode::BeforeHead => match tag {
+                    T::Html if self.tz.attrs.is_empty() => return Ok(()),
                     T::Html => return bail("second <html>"),
                     T::Head => {
                         self.mode = Mode::InHead;
@@ -499,7 +507,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                     }
                 },
                 Mode::InHead => match tag {
-                    T::Html | T::Head | T::Template => return bail("unusual tag in head"),
+                    T::Head => return Ok(()),
+                    T::Html if self.tz.attrs.is_empty() => return Ok(()),
+                    T::Html | T::Template => return bail("unusual tag in head"),
                     T::Base | T::Basefont | T::Bgsound | T::Link | T::Meta => {
                         return self.insert_void(tag, name)
                     }
@@ -518,9 +528,10 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                         self.mode = Mode::Body;
                         return self.insert(tag, name, true);
                     }
+                    T::Head => return Ok(()),
+                    T::Html if self.tz.attrs.is_empty() => return Ok(()),
                     T::Html
                     | T::Frameset
-                    | T::Head
                     | T::Base
                     | T::Basefont
                     | T::Bgsound
@@ -538,6 +549,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                 },
                 Mode::AfterBody | Mode::AfterAfterBody => {
                     if tag == T::Html {
+                        if self.tz.attrs.is_empty() {
+                            return Ok(());
+                        }
                         return bail("<html> after the body");
                     }
                     self.mode = Mode::Body;
@@ -560,14 +574,15 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                         self.implied(T::Html, "html")?;
                         self.mode = Mode::BeforeHead;
                     }
-                    _ => return bail("ignored end tag"),
+                    // Ignored: no node changes, so the text around it stays one node.
+                    _ => return Ok(()),
                 },
                 Mode::BeforeHead => match tag {
                     T::Head | T::Body | T::Html | T::Br => {
                         self.implied(T::Head, "head")?;
                         self.mode = Mode::InHead;
                     }
-                    _ => return bail("ignored end tag"),
+                    _ => return Ok(()),
                 },
                 Mode::InHead => match tag {
                     T::Head => {
@@ -579,14 +594,14 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
                         self.pop();
                         self.mode = Mode::AfterHead;
                     }
-                    _ => return bail("ignored end tag"),
+                    _ => return Ok(()),
                 },
                 Mode::AfterHead => match tag {
                     T::Body | T::Html | T::Br => {
                         self.implied(T::Body, "body")?;
                         self.mode = Mode::Body;
                     }
-                    _ => return bail("ignored end tag"),
+                    _ => return Ok(()),
                 },
                 Mode::AfterBody => {
                     if tag == T::Html {

@@ -108,6 +108,9 @@ pub fn run(args: BenchArgs) -> i32 {
         Err(e) => return exit::failure(&format!("cannot find the silk binary to run: {e}")),
     };
     let runs = args.runs.unwrap_or(if args.small { 1 } else { 3 }).max(1);
+    if cfg!(debug_assertions) {
+        println!("note: this silk is a debug build; figures from `cargo build --release` are the ones to quote");
+    }
     let regimes: &[&str] = match args.regime {
         Which::Latency => &["latency"],
         Which::Cpu => &["cpu"],
@@ -279,8 +282,12 @@ fn measure(
         run.records += 1;
         if !record["status"].is_null() {
             run.fetched += 1;
-            if let Some(url) = record["url"].as_str() {
-                recorded.insert(path_of(url).to_string());
+            // A page first reached through a redirect is recorded as the redirect's final
+            // URL, and not again when linked directly (that would be a second fetch).
+            for key in ["url", "final_url"] {
+                if let Some(url) = record[key].as_str() {
+                    recorded.insert(path_of(url).to_string());
+                }
             }
         } else if record["error"]["kind"] == "robots" {
             run.robots_skipped += 1;
