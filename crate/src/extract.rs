@@ -215,11 +215,13 @@ pub fn refresh_target(content: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::spec::{CrawlSpec, FieldSpec};
 
-    fn compiled(fields: &[&str], follow: Option<&str>) -> CompiledSpec {
+    /// A compiled spec with these `NAME=CSS` fields and follow selector (shared with the
+    /// fast path's differential tests).
+    pub(crate) fn compiled(fields: &[&str], follow: Option<&str>) -> CompiledSpec {
         CrawlSpec {
             seeds: vec!["http://h/".into()],
             fields: fields

@@ -4,26 +4,14 @@
 
 use super::{try_extract, FastPlan};
 use crate::extract::{extract_with_scraper, PageContent};
-use crate::spec::{CompiledSpec, CrawlSpec, FieldSpec};
+use crate::spec::CompiledSpec;
 use url::Url;
 
 #[path = "../../benches/common/page.rs"]
 mod page;
 mod random;
 
-fn spec(fields: &[&str], follow: Option<&str>) -> CompiledSpec {
-    CrawlSpec {
-        seeds: vec!["http://h/".into()],
-        fields: fields
-            .iter()
-            .map(|f| FieldSpec::parse_cli(f).unwrap())
-            .collect(),
-        follow: follow.map(String::from),
-        ..CrawlSpec::default()
-    }
-    .compile()
-    .unwrap()
-}
+use crate::extract::tests::compiled as spec;
 
 /// Compares both paths; returns whether the fast path answered.
 fn check(html: &str, url: &Url, spec: &CompiledSpec) -> bool {
