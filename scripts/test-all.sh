@@ -22,6 +22,9 @@ step "clippy (wasm32)"
 cargo clippy -p silk --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "cargo test (unit, engine, end-to-end against silk arena)"
+# The end-to-end tests run the real binary; cargo builds a package's binaries only for that
+# package's own tests, so build it first.
+cargo build -p silk-cli
 cargo test --workspace
 
 step "engine tests in headless Chromium (wasm-bindgen-test)"

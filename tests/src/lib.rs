@@ -23,7 +23,7 @@ pub fn silk_bin() -> PathBuf {
         .expect("target dir");
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo build -p silk-cli` (cargo test --workspace builds it)",
+        "{} is missing: run `cargo build -p silk-cli` first (scripts/test-all.sh does)",
         bin.display()
     );
     bin
