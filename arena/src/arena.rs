@@ -197,7 +197,7 @@ impl Arena {
             return Ok(reply::bytes(
                 StatusCode::OK,
                 reply::TEXT_UTF8,
-                pages::ROBOTS_TXT,
+                pages::robots_txt(inner.config.crawl_delay_s),
             ));
         }
         if path == "/private/open" {

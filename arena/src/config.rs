@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How to build and serve an arena. `Default` is the site the end-to-end tests crawl.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ArenaConfig {
     /// TCP port to bind on 127.0.0.1; 0 picks any free port (see [`crate::ArenaHandle::addr`]).
@@ -28,6 +28,8 @@ pub struct ArenaConfig {
     /// `true`: the fault pages (`/faults/...`) and the calendar trap exist and are linked.
     /// `false`: a clean site for benchmarks (products, robots, redirects, dead links only).
     pub faults: bool,
+    /// A `Crawl-delay` (seconds) in robots.txt's `*` group, to test that crawlers honour it.
+    pub crawl_delay_s: Option<f64>,
 }
 
 impl Default for ArenaConfig {
@@ -40,6 +42,7 @@ impl Default for ArenaConfig {
             body_kb: 15,
             seed: 1,
             faults: true,
+            crawl_delay_s: None,
         }
     }
 }

@@ -407,7 +407,15 @@ pub(crate) fn not_found(path: &str) -> String {
     )
 }
 
-/// `GET /robots.txt`.
+/// `GET /robots.txt`, with an optional `Crawl-delay` for every agent.
+pub(crate) fn robots_txt(crawl_delay_s: Option<f64>) -> String {
+    match crawl_delay_s {
+        Some(d) => format!("{ROBOTS_TXT}Crawl-delay: {d}\n"),
+        None => ROBOTS_TXT.to_string(),
+    }
+}
+
+/// The fixed part of `/robots.txt`.
 pub(crate) const ROBOTS_TXT: &str = "# silk arena: the rules a polite crawler obeys\n\
 User-agent: badbot\n\
 Disallow: /\n\

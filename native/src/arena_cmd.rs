@@ -28,6 +28,9 @@ pub struct ArenaArgs {
     /// Leave out the fault pages (a clean site for benchmarks).
     #[arg(long)]
     pub no_faults: bool,
+    /// Add `Crawl-delay: SECONDS` to robots.txt.
+    #[arg(long, value_name = "SECONDS")]
+    pub crawl_delay: Option<f64>,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -39,6 +42,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         body_kb: args.body_kb,
         seed: args.seed,
         faults: !args.no_faults,
+        crawl_delay_s: args.crawl_delay,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

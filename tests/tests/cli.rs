@@ -404,3 +404,26 @@ fn proxy_carries_the_traffic() {
     );
     assert_eq!(arena.stats()["duplicate_fetches"], 0);
 }
+
+#[test]
+fn robots_crawl_delay_is_honoured() {
+    let arena = ArenaProcess::start(&["--pages", "40", "--crawl-delay", "0.2"]);
+    let started = std::time::Instant::now();
+    let o = silk(&[
+        "crawl",
+        &format!("{}/", arena.url),
+        "-c",
+        "16",
+        "-n",
+        "6",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Six pages, at least 200 ms apart after robots.txt: one second at the very least.
+    assert!(
+        started.elapsed().as_secs_f64() >= 1.0,
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(arena.stats()["max_in_flight"], 1);
+}
