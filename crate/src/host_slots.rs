@@ -38,6 +38,9 @@ pub struct HostSlots<J> {
     per_host: u32,
     base_delay: Duration,
     parked_total: usize,
+    /// Hosts with parked jobs, in round-robin order, so that filling a slot looks only at
+    /// hosts that have work and every host gets its turn (a broad crawl has many hosts).
+    waiting: VecDeque<Rc<str>>,
 }
 
 impl<J> HostSlots<J> {
@@ -47,6 +50,7 @@ impl<J> HostSlots<J> {
             per_host,
             base_delay,
             parked_total: 0,
+            waiting: VecDeque::new(),
         }
     }
 
@@ -86,42 +90,61 @@ impl<J> HostSlots<J> {
 
     pub fn park(&mut self, origin: &str, job: J, front: bool) {
         let h = self.get_mut(origin);
+        let was_idle = h.parked.is_empty();
         if front {
             h.parked.push_front(job);
         } else {
             h.parked.push_back(job);
         }
         self.parked_total += 1;
+        if was_idle {
+            let key = self
+                .hosts
+                .get_key_value(origin)
+                .expect("inserted above")
+                .0
+                .clone();
+            self.waiting.push_back(key);
+        }
     }
 
     pub fn parked_total(&self) -> usize {
         self.parked_total
     }
 
-    /// Takes the first parked job of any host that can start now. Returns the job and
-    /// the host's origin.
+    /// Takes the next parked job of a host that can start now, visiting hosts in turn.
+    /// Returns the job and the host's origin.
     pub fn take_ready(&mut self, now: Duration) -> Option<(Rc<str>, J)> {
-        let per_host = self.per_host;
-        let (origin, host) = self.hosts.iter_mut().find(|(_, h)| {
-            !h.parked.is_empty()
-                && matches!(h.robots, RobotsState::Ready(_))
-                && h.in_flight < per_host
-                && now >= h.next_start
-        })?;
-        let job = host.parked.pop_front()?;
-        self.parked_total -= 1;
-        Some((origin.clone(), job))
+        for _ in 0..self.waiting.len() {
+            let origin = self.waiting.pop_front()?;
+            let per_host = self.per_host;
+            let host = self.hosts.get_mut(&origin).expect("waiting hosts exist");
+            let ready = matches!(host.robots, RobotsState::Ready(_))
+                && host.in_flight < per_host
+                && now >= host.next_start;
+            if !ready {
+                self.waiting.push_back(origin);
+                continue;
+            }
+            let job = host
+                .parked
+                .pop_front()
+                .expect("waiting hosts have parked jobs");
+            if !host.parked.is_empty() {
+                self.waiting.push_back(origin.clone());
+            }
+            self.parked_total -= 1;
+            return Some((origin, job));
+        }
+        None
     }
 
     /// The earliest time a parked job could start, if any job waits only on a delay.
     pub fn next_wake(&self) -> Option<Duration> {
-        self.hosts
-            .values()
-            .filter(|h| {
-                !h.parked.is_empty()
-                    && matches!(h.robots, RobotsState::Ready(_))
-                    && h.in_flight < self.per_host
-            })
+        self.waiting
+            .iter()
+            .filter_map(|o| self.hosts.get(o))
+            .filter(|h| matches!(h.robots, RobotsState::Ready(_)) && h.in_flight < self.per_host)
             .map(|h| h.next_start)
             .min()
     }
@@ -129,9 +152,58 @@ impl<J> HostSlots<J> {
     /// Removes every parked job (on cancel).
     pub fn drain_parked(&mut self) -> Vec<J> {
         self.parked_total = 0;
+        self.waiting.clear();
         self.hosts
             .values_mut()
             .flat_map(|h| h.parked.drain(..))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots() -> HostSlots<u32> {
+        let mut s = HostSlots::new(1, Duration::from_millis(100));
+        for origin in ["http://a", "http://b"] {
+            s.get_mut(origin).robots = RobotsState::Ready(Rc::new(RobotsRules::allow_all()));
+        }
+        s
+    }
+
+    #[test]
+    fn hosts_take_turns_and_respect_limits_and_delays() {
+        let mut s = slots();
+        for job in 0..3 {
+            s.park("http://a", job, false);
+            s.park("http://b", 10 + job, false);
+        }
+        let now = Duration::ZERO;
+        let (o1, j1) = s.take_ready(now).unwrap();
+        s.started(&o1, now, Duration::from_millis(100));
+        let (o2, j2) = s.take_ready(now).unwrap();
+        s.started(&o2, now, Duration::from_millis(100));
+        assert_eq!((&*o1, j1, &*o2, j2), ("http://a", 0, "http://b", 10));
+        // Both hosts are at their limit of one request in flight.
+        assert!(s.take_ready(now).is_none());
+        s.finished("http://a");
+        // Free, but its delay has not passed: the wake-up time says when.
+        assert!(s.take_ready(Duration::from_millis(50)).is_none());
+        assert_eq!(s.next_wake(), Some(Duration::from_millis(100)));
+        let (o, j) = s.take_ready(Duration::from_millis(100)).unwrap();
+        assert_eq!((&*o, j), ("http://a", 1));
+        assert_eq!(s.parked_total(), 3);
+        assert_eq!(s.drain_parked().len(), 3);
+        assert!(s.take_ready(Duration::from_secs(9)).is_none());
+    }
+
+    #[test]
+    fn a_host_waits_for_its_robots_txt() {
+        let mut s = slots();
+        s.park("http://c", 1, false);
+        assert!(s.take_ready(Duration::ZERO).is_none());
+        s.get_mut("http://c").robots = RobotsState::Ready(Rc::new(RobotsRules::allow_all()));
+        assert_eq!(s.take_ready(Duration::ZERO).map(|(_, j)| j), Some(1));
     }
 }
