@@ -13,7 +13,8 @@ after(async () => { await browser?.close(); });
 test('cancel stops a crawl mid-way', async () => {
   const page = await openPlayground(browser, '?preset=arena&c=2&max=200&latency=300');
   await page.click('#run');
-  assert.equal(await page.getAttribute('body', 'data-state'), 'running');
+  // The click starts the crawl asynchronously (the preset's arena address is read first).
+  await page.waitForSelector('body[data-state="running"]', { timeout: 10000 });
   await page.waitForFunction(() => document.querySelectorAll('tr[data-url]').length >= 3, null, { timeout: 20000 });
   await page.click('#cancel');
   assert.equal(await waitForEnd(page, 10000), 'cancelled');

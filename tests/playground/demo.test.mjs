@@ -48,6 +48,8 @@ test('the demo crawl at concurrency 1 and 8 accounts for every page', async () =
   for (const c of [1, 8]) {
     await fill(page, { c });
     await page.click('#run');
+    // The previous run left data-state="done": see this run start before waiting for its end.
+    await page.waitForSelector('body[data-state="running"]', { timeout: 10000 });
     assert.equal(await waitForEnd(page), 'done');
     checkDemoRows(await rows(page));
     const timeline = await page.evaluate(() => {
