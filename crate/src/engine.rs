@@ -100,22 +100,14 @@ impl<F: Frontier + 'static> Crawler<F> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum JobKind {
-    Page,
-}
-
 /// One URL being worked on, across its redirect hops and retries.
 #[derive(Debug, Clone)]
 struct Job {
-    _kind: JobKind,
-    /// The URL as queued: the record's `url`.
-    requested: Url,
     /// The URL of the current hop.
     url: Url,
     depth: u32,
     referer: Option<Rc<str>>,
-    /// Hops so far, starting with `requested`.
+    /// Hops so far, starting with the URL as queued (the record's `url`).
     chain: Vec<Url>,
     /// Retries made for the current hop.
     attempt: u32,
@@ -127,10 +119,13 @@ struct Job {
 }
 
 impl Job {
+    /// The URL as queued: the record's `url`.
+    fn requested(&self) -> &Url {
+        &self.chain[0]
+    }
+
     fn page(q: QueuedUrl) -> Job {
         Job {
-            _kind: JobKind::Page,
-            requested: q.url.clone(),
             chain: vec![q.url.clone()],
             url: q.url,
             depth: q.depth,
@@ -301,8 +296,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         loop {
             if self.grace_until.is_none() && self.cancel.is_cancelled() {
-                self.grace_until = Some(self.clock.now() + CANCEL_GRACE);
-                self.stats.cancelled = true;
+                self.begin_cancel();
             }
             if self.grace_until.is_none() {
                 self.fill().await;
@@ -317,14 +311,23 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                         break;
                     }
                 }
-                Wake::Cancelled => {
-                    self.grace_until = Some(self.clock.now() + CANCEL_GRACE);
-                    self.stats.cancelled = true;
-                }
+                Wake::Cancelled => self.begin_cancel(),
             }
             self.maybe_progress(false);
         }
         self.finish()
+    }
+
+    /// Stops starting requests; those in flight get [`CANCEL_GRACE`] to finish.
+    fn begin_cancel(&mut self) {
+        self.grace_until = Some(self.clock.now() + CANCEL_GRACE);
+        self.stats.cancelled = true;
+    }
+
+    /// Whether a redirect target is to be used: in scope and not seen before (it is marked
+    /// seen now, so no other job fetches it).
+    async fn claim_target(&mut self, target: &Url) -> bool {
+        self.scope.host_in_scope(target) && self.frontier.mark_seen(target).await
     }
 
     fn is_finished(&self) -> bool {
@@ -511,11 +514,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             RobotsState::Ready(r) => r.clone(),
             _ => Rc::new(RobotsRules::allow_all()),
         };
-        let path = match job.url.query() {
-            Some(q) => format!("{}?{}", job.url.path(), q),
-            None => job.url.path().to_string(),
-        };
-        if !rules.is_allowed(&path) {
+        if !rules.is_allowed_url(&job.url) {
+            let path = &job.url[url::Position::BeforePath..url::Position::AfterQuery];
             let started = job.started_ms.unwrap_or_else(|| self.now_ms());
             job.started_ms = Some(started);
             let host = self.hosts.get_mut(origin);
@@ -546,7 +546,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             job.started_ms = Some(started_ms);
             job.slot = slot;
             (self.emit)(Event::RequestStarted {
-                url: job.requested.to_string(),
+                url: job.requested().to_string(),
                 depth: job.depth,
                 slot,
                 started_ms,
@@ -610,9 +610,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             // The platform followed redirects itself (the browser): the target is fetched
             // already, but a page seen before or out of scope is recorded, not used again.
             if let Some(norm) = parse_link(final_url, final_url.as_str()) {
-                let fresh = self.frontier.mark_seen(&norm).await;
+                let use_it = self.claim_target(&norm).await;
                 job.url = norm;
-                if !fresh || !self.scope.host_in_scope(&job.url) {
+                if !use_it {
                     return self.emit_record(job, Some(resp.status), Vec::new(), None);
                 }
             }
@@ -687,7 +687,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             job.url = target;
             return self.emit_record(job, Some(resp.status), Vec::new(), Some(err));
         }
-        let follow = self.scope.host_in_scope(&target) && self.frontier.mark_seen(&target).await;
+        let follow = self.claim_target(&target).await;
         job.url = target;
         if !follow {
             // Out of scope, or fetched on its own: record the redirect as it is.
@@ -748,8 +748,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         let started_ms = job.started_ms.unwrap_or_else(|| self.now_ms());
         let record = Record {
-            final_url: (status.is_some() || job.url != job.requested).then(|| job.url.to_string()),
-            url: job.requested.to_string(),
+            final_url: (status.is_some() || job.url != *job.requested())
+                .then(|| job.url.to_string()),
+            url: job.requested().to_string(),
             status,
             depth: job.depth,
             referer: job.referer.as_deref().map(String::from),

@@ -71,9 +71,10 @@ impl<J> HostSlots<J> {
         self.hosts.get_mut(origin).expect("inserted above")
     }
 
-    /// Whether a request to this host may start at `now`.
-    pub fn can_start(&self, host: &Host<J>, now: Duration) -> bool {
-        host.in_flight < self.per_host && now >= host.next_start
+    /// Whether this host could take a request once its delay has passed: robots.txt known
+    /// and a free per-host slot.
+    fn has_room(&self, host: &Host<J>) -> bool {
+        matches!(host.robots, RobotsState::Ready(_)) && host.in_flight < self.per_host
     }
 
     /// Records a request start; `gap` is this start's delay (jittered).
@@ -117,15 +118,12 @@ impl<J> HostSlots<J> {
     pub fn take_ready(&mut self, now: Duration) -> Option<(Rc<str>, J)> {
         for _ in 0..self.waiting.len() {
             let origin = self.waiting.pop_front()?;
-            let per_host = self.per_host;
-            let host = self.hosts.get_mut(&origin).expect("waiting hosts exist");
-            let ready = matches!(host.robots, RobotsState::Ready(_))
-                && host.in_flight < per_host
-                && now >= host.next_start;
-            if !ready {
+            let host = &self.hosts[&origin];
+            if !(self.has_room(host) && now >= host.next_start) {
                 self.waiting.push_back(origin);
                 continue;
             }
+            let host = self.hosts.get_mut(&origin).expect("waiting hosts exist");
             let job = host
                 .parked
                 .pop_front()
@@ -144,7 +142,7 @@ impl<J> HostSlots<J> {
         self.waiting
             .iter()
             .filter_map(|o| self.hosts.get(o))
-            .filter(|h| matches!(h.robots, RobotsState::Ready(_)) && h.in_flight < self.per_host)
+            .filter(|h| self.has_room(h))
             .map(|h| h.next_start)
             .min()
     }
