@@ -81,7 +81,9 @@ pub fn run(args: CrawlArgs) -> i32 {
             }
         }
         Event::Progress(c) => progress.update(&c),
-        Event::RequestStarted { .. } | Event::Finished(_) => {}
+        // The summary follows on a clean line.
+        Event::Finished(_) => progress.clear(),
+        Event::RequestStarted { .. } => {}
     };
 
     let cancel_on_signal = cancel.clone();
@@ -103,7 +105,6 @@ pub fn run(args: CrawlArgs) -> i32 {
     if let Err(e) = writer.borrow_mut().flush() {
         write_error.borrow_mut().get_or_insert(e);
     }
-    ProgressBar::new(args.quiet, None).clear();
     if !args.quiet {
         eprint!("{}", summary(&stats));
     }

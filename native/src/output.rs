@@ -41,7 +41,8 @@ impl Format {
 pub struct RecordWriter {
     sink: Box<dyn Write>,
     format: Format,
-    fields: Vec<String>,
+    /// CSV columns in order: the standard ones, the fields, then `error`.
+    columns: Vec<String>,
     buffer: Vec<u8>,
     last_flush: Instant,
     header_written: bool,
@@ -60,10 +61,17 @@ impl RecordWriter {
     }
 
     fn new(sink: Box<dyn Write>, format: Format, fields: Vec<String>) -> RecordWriter {
+        let columns = RECORD_COLUMNS
+            .iter()
+            .filter(|c| **c != "error")
+            .map(|c| c.to_string())
+            .chain(fields)
+            .chain(["error".to_string()])
+            .collect();
         RecordWriter {
             sink,
             format,
-            fields,
+            columns,
             buffer: Vec::with_capacity(FLUSH_BYTES),
             last_flush: Instant::now(),
             header_written: false,
@@ -79,22 +87,11 @@ impl RecordWriter {
             Format::Csv => {
                 if !self.header_written {
                     self.header_written = true;
-                    let header: Vec<&str> = RECORD_COLUMNS
-                        .iter()
-                        .copied()
-                        .filter(|c| *c != "error")
-                        .chain(self.fields.iter().map(String::as_str))
-                        .chain(["error"])
-                        .collect();
-                    let line = header
-                        .iter()
-                        .map(|h| csv_cell(h))
-                        .collect::<Vec<_>>()
-                        .join(",");
+                    let line = csv_join(self.columns.iter().map(String::as_str));
                     self.buffer.extend_from_slice(line.as_bytes());
                     self.buffer.extend_from_slice(b"\r\n");
                 }
-                let line = csv_line(record, &self.fields);
+                let line = csv_line(record, &self.columns);
                 self.buffer.extend_from_slice(line.as_bytes());
                 self.buffer.extend_from_slice(b"\r\n");
             }
@@ -116,28 +113,24 @@ impl RecordWriter {
     }
 }
 
-fn csv_line(record: &Record, fields: &[String]) -> String {
+fn csv_line(record: &Record, columns: &[String]) -> String {
     let json = record.to_json();
-    let mut cells: Vec<String> = RECORD_COLUMNS
+    let cells: Vec<String> = columns
         .iter()
-        .filter(|c| **c != "error")
-        .map(|c| cell_value(json.get(*c)))
+        .map(|c| match c.as_str() {
+            "error" => record
+                .error
+                .as_ref()
+                .map(|e| format!("{}: {}", e.kind, e.message))
+                .unwrap_or_default(),
+            _ => cell_value(json.get(c)),
+        })
         .collect();
-    for f in fields {
-        cells.push(cell_value(json.get(f)));
-    }
-    cells.push(
-        record
-            .error
-            .as_ref()
-            .map(|e| format!("{}: {}", e.kind, e.message))
-            .unwrap_or_default(),
-    );
-    cells
-        .iter()
-        .map(|c| csv_cell(c))
-        .collect::<Vec<_>>()
-        .join(",")
+    csv_join(cells.iter().map(String::as_str))
+}
+
+fn csv_join<'a>(cells: impl Iterator<Item = &'a str>) -> String {
+    cells.map(csv_cell).collect::<Vec<_>>().join(",")
 }
 
 fn cell_value(v: Option<&Value>) -> String {
