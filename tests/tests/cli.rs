@@ -12,6 +12,20 @@ fn silk(args: &[&str]) -> Output {
         .expect("silk runs")
 }
 
+/// Runs `silk crawl URL ARGS...` and asserts that it succeeded.
+fn crawl_ok(url: &str, args: &[&str]) -> Output {
+    let mut full = vec!["crawl", url];
+    full.extend_from_slice(args);
+    let o = silk(&full);
+    assert!(
+        o.status.success(),
+        "silk {full:?}: exit {:?}: {}",
+        o.status,
+        stderr(&o)
+    );
+    o
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
@@ -30,20 +44,20 @@ fn crawls_the_arena_exactly_once() {
     let arena = ArenaProcess::start(&["--pages", "300"]);
     let tmp = TempDir::new("headline");
     let out = tmp.path("out.jsonl");
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         &format!("{}/", arena.url),
-        "-c",
-        "16",
-        "--select",
-        "title=title",
-        "--select",
-        "h1=h1",
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "exit {:?}: {}", o.status, stderr(&o));
+        &[
+            "-c",
+            "16",
+            "--select",
+            "title=title",
+            "--select",
+            "h1=h1",
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
     let records = read_jsonl(&out);
     let stats = arena.stats();
     assert_eq!(stats["duplicate_fetches"], 0, "{stats}");
@@ -128,20 +142,20 @@ fn csv_has_the_same_columns() {
     let arena = ArenaProcess::start(&["--pages", "20"]);
     let tmp = TempDir::new("csv");
     let out = tmp.path("out.csv");
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         &format!("{}/p/1", arena.url),
-        "-d",
-        "1",
-        "--select",
-        "title=title",
-        "--select",
-        "prices[]=.price",
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+        &[
+            "-d",
+            "1",
+            "--select",
+            "title=title",
+            "--select",
+            "prices[]=.price",
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -248,17 +262,17 @@ fn spec_file_runs_and_flags_override_it() {
     )
     .unwrap();
     let out = tmp.path("o.jsonl");
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         "--spec",
-        spec.to_str().unwrap(),
-        "-n",
-        "6",
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+        &[
+            spec.to_str().unwrap(),
+            "-n",
+            "6",
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
     let records = read_jsonl(&out);
     assert_eq!(records.len(), 6, "-n overrides max_pages");
     assert!(records.iter().all(|r| r.get("heading").is_some()));
@@ -338,35 +352,19 @@ fn a_huge_body_does_not_grow_memory() {
 #[test]
 fn per_host_limit_and_delay_hold() {
     let arena = ArenaProcess::start(&["--pages", "40", "--latency-ms", "50"]);
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         &format!("{}/", arena.url),
-        "-c",
-        "16",
-        "--per-host",
-        "3",
-        "-n",
-        "30",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+        &["-c", "16", "--per-host", "3", "-n", "30", "--quiet"],
+    );
     let stats = arena.stats();
     assert_eq!(stats["max_in_flight"], 3, "per-host limit: {stats}");
 
     let arena = ArenaProcess::start(&["--pages", "40"]);
     let started = std::time::Instant::now();
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         &format!("{}/", arena.url),
-        "-c",
-        "16",
-        "--delay",
-        "100ms",
-        "-n",
-        "8",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+        &["-c", "16", "--delay", "100ms", "-n", "8", "--quiet"],
+    );
     // Eight requests (plus robots.txt) with 100 ms between starts take at least 0.7 s.
     assert!(
         started.elapsed().as_secs_f64() >= 0.7,
@@ -382,18 +380,18 @@ fn proxy_carries_the_traffic() {
     let proxy = silk_tests::CountingProxy::start();
     let tmp = TempDir::new("proxy");
     let out = tmp.path("o.jsonl");
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         &format!("{}/p/1", arena.url),
-        "-d",
-        "1",
-        "--proxy",
-        &proxy.url,
-        "-o",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+        &[
+            "-d",
+            "1",
+            "--proxy",
+            &proxy.url,
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+    );
     let records = read_jsonl(&out);
     assert!(records.len() > 3);
     let forwarded = proxy.forwarded.load(std::sync::atomic::Ordering::Relaxed);
@@ -409,16 +407,10 @@ fn proxy_carries_the_traffic() {
 fn robots_crawl_delay_is_honoured() {
     let arena = ArenaProcess::start(&["--pages", "40", "--crawl-delay", "0.2"]);
     let started = std::time::Instant::now();
-    let o = silk(&[
-        "crawl",
+    crawl_ok(
         &format!("{}/", arena.url),
-        "-c",
-        "16",
-        "-n",
-        "6",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+        &["-c", "16", "-n", "6", "--quiet"],
+    );
     // Six pages, at least 200 ms apart after robots.txt: one second at the very least.
     assert!(
         started.elapsed().as_secs_f64() >= 1.0,
