@@ -65,7 +65,7 @@ fn main() {
     );
     let t = Instant::now();
     let mut popped = 0usize;
-    while let Some(q) = block_on(frontier.pop()) {
+    while let silk::Pop::Url(q) = block_on(frontier.pop()) {
         popped += q.url.as_str().len() & 1;
     }
     let pop_ns = t.elapsed().as_secs_f64() * 1e9 / N as f64;

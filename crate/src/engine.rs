@@ -18,7 +18,7 @@ use crate::decode::{decode_html, is_html};
 use crate::events::{Counters, Event, Record, Stats};
 use crate::extract::extract;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
-use crate::frontier::{Frontier, MemoryFrontier, QueuedUrl};
+use crate::frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 use crate::host_slots::{HostSlots, RobotsState};
 use crate::robots::RobotsRules;
 use crate::scope::ScopeRules;
@@ -35,8 +35,6 @@ use url::Url;
 
 /// How long in-flight requests may run on after a cancel before they are dropped.
 const CANCEL_GRACE: Duration = Duration::from_secs(2);
-/// At most this many popped URLs wait in host queues; beyond it the frontier is left alone.
-const PARK_LIMIT: usize = 4096;
 /// Progress events are sent at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// A Retry-After longer than this is not waited for: the response is recorded instead.
@@ -146,10 +144,8 @@ enum Done {
     },
     Robots {
         origin: Rc<str>,
-        rules: RobotsRules,
+        outcome: RobotsOutcome,
         requests: u64,
-        /// Why every path is disallowed, when robots.txt could not be read.
-        note: Option<String>,
     },
 }
 
@@ -238,6 +234,10 @@ struct Run<F: Frontier, E: FnMut(Event)> {
     product_token: String,
     timer: Option<(Duration, LocalBoxFuture<'static, ()>)>,
     grace_until: Option<Duration>,
+    /// Hosts whose robots.txt is to be looked up in the store or fetched.
+    robots_wanted: Vec<Rc<str>>,
+    /// A shared frontier said "later": no popping before this time.
+    pop_again_at: Option<Duration>,
 }
 
 impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
@@ -270,6 +270,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             product_token,
             timer: None,
             grace_until: None,
+            robots_wanted: Vec::new(),
+            pop_again_at: None,
             spec: c.spec,
             fetcher: c.fetcher,
             clock: c.clock,
@@ -294,6 +296,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 })
                 .await;
         }
+        self.pages_started = self.frontier.pages_done();
         loop {
             if self.grace_until.is_none() && self.cancel.is_cancelled() {
                 self.begin_cancel();
@@ -315,7 +318,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             }
             self.maybe_progress(false);
         }
-        self.finish()
+        self.finish().await
     }
 
     /// Stops starting requests; those in flight get [`CANCEL_GRACE`] to finish.
@@ -324,10 +327,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.stats.cancelled = true;
     }
 
-    /// Whether a redirect target is to be used: in scope and not seen before (it is marked
-    /// seen now, so no other job fetches it).
-    async fn claim_target(&mut self, target: &Url) -> bool {
-        self.scope.host_in_scope(target) && self.frontier.mark_seen(target).await
+    /// Whether a redirect target is to be used by `job`: in scope and not seen before (it
+    /// is claimed now, so no other job fetches it).
+    async fn claim_target(&mut self, target: &Url, job: &Job) -> bool {
+        self.scope.host_in_scope(target) && self.frontier.mark_seen(target, job.requested()).await
     }
 
     fn is_finished(&self) -> bool {
@@ -336,8 +339,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         self.in_flight.is_empty()
             && self.delayed.is_empty()
+            && self.robots_wanted.is_empty()
             && self.hosts.parked_total() == 0
-            && (self.frontier.is_empty() || self.page_limit_reached())
+            && ((self.frontier.is_empty() && self.pop_again_at.is_none())
+                || self.page_limit_reached())
     }
 
     fn page_limit_reached(&self) -> bool {
@@ -354,6 +359,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             self.hosts.next_wake(),
             self.delayed.iter().map(|j| j.not_before).min(),
             self.grace_until,
+            self.pop_again_at,
         ]
         .into_iter()
         .flatten()
@@ -389,6 +395,14 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
 
     /// Starts as many requests as the limits allow.
     async fn fill(&mut self) {
+        let concurrency = self.spec.spec.concurrency as usize;
+        // A completed page keeps its slot until the store has made it durable.
+        while self.frontier.uncommitted() > 0
+            && self.in_flight.len() + self.frontier.uncommitted() >= concurrency
+        {
+            self.frontier.flush().await;
+        }
+        self.ask_robots().await;
         let now = self.clock.now();
         if !self.delayed.is_empty() {
             let (due, waiting): (Vec<Job>, Vec<Job>) = std::mem::take(&mut self.delayed)
@@ -399,20 +413,62 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 self.park(job, true);
             }
         }
-        let concurrency = self.spec.spec.concurrency as usize;
-        while self.in_flight.len() < concurrency {
+        if self.pop_again_at.is_some_and(|at| now >= at) {
+            self.pop_again_at = None;
+        }
+        let lookahead = self.frontier.lookahead();
+        while self.in_flight.len() + self.frontier.uncommitted() < concurrency {
             if let Some((origin, job)) = self.hosts.take_ready(now) {
-                self.start(&origin, job, now);
+                let gap = self.next_gap(&origin);
+                match self.frontier.host_permit(&origin, gap).await {
+                    Ok(()) => self.start(&origin, job, now, gap).await,
+                    Err(wait) => self.hosts.defer(&origin, job, now + wait),
+                }
                 continue;
             }
-            if self.page_limit_reached() || self.hosts.parked_total() >= PARK_LIMIT {
+            if self.page_limit_reached()
+                || self.pop_again_at.is_some()
+                || self.hosts.parked_total() >= lookahead
+            {
                 break;
             }
-            let Some(queued) = self.frontier.pop().await else {
-                break;
-            };
-            self.pages_started += 1;
-            self.park(Job::page(queued), false);
+            match self.frontier.pop().await {
+                Pop::Url(queued) => {
+                    self.pages_started += 1;
+                    self.park(Job::page(queued), false);
+                    self.ask_robots().await;
+                }
+                Pop::Later(wait) => {
+                    self.pop_again_at = Some(now + wait);
+                    break;
+                }
+                Pop::Empty => break,
+            }
+        }
+    }
+
+    /// Looks up the robots.txt of hosts met for the first time in the store, or starts
+    /// fetching it.
+    async fn ask_robots(&mut self) {
+        for origin in std::mem::take(&mut self.robots_wanted) {
+            match self.frontier.robots(&origin).await {
+                Some(outcome) => self.apply_robots(&origin, outcome),
+                None => {
+                    let task = self.robots_task(origin);
+                    self.in_flight.push(task);
+                }
+            }
+        }
+    }
+
+    /// The delay the next request to `origin` imposes on the one after it (jittered).
+    fn next_gap(&mut self, origin: &str) -> Duration {
+        let delay = self.hosts.get_mut(origin).delay;
+        let jitter = self.spec.spec.jitter;
+        if jitter > 0.0 && !delay.is_zero() {
+            delay.mul_f64(1.0 - jitter + 2.0 * jitter * self.rng.next_f64())
+        } else {
+            delay
         }
     }
 
@@ -424,9 +480,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         if let RobotsState::Unknown = host.robots {
             if robots_on {
                 host.robots = RobotsState::Fetching;
-                let origin: Rc<str> = Rc::from(origin.as_str());
-                let task = self.robots_task(origin);
-                self.in_flight.push(task);
+                self.robots_wanted.push(Rc::from(origin.as_str()));
             } else {
                 host.robots = RobotsState::Ready(Rc::new(RobotsRules::allow_all()));
             }
@@ -461,13 +515,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             &Url::parse(&format!("{origin}/robots.txt")).expect("an origin is a valid base"),
             None,
         );
-        let token = self.product_token.clone();
         let fetcher = self.fetcher.clone();
         let clock = self.clock.clone();
         async move {
             let mut requests = 0u64;
-            let mut note = None;
-            let rules = loop {
+            let outcome = loop {
                 requests += 1;
                 match timed_fetch(&*fetcher, &*clock, request.clone()).await {
                     Ok(resp) if (300..400).contains(&resp.status) => {
@@ -477,39 +529,54 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                         {
                             Some(next) if requests <= ROBOTS_REDIRECTS as u64 => request.url = next,
                             // RFC 9309 2.3.1.2: too many redirects means unavailable (allow).
-                            _ => break RobotsRules::allow_all(),
+                            _ => break RobotsOutcome::unavailable(),
                         }
                     }
                     Ok(resp) => {
-                        if !(200..300).contains(&resp.status) && !(400..500).contains(&resp.status)
-                            || resp.status == 429
-                        {
-                            note = Some(format!("robots.txt answered HTTP {}", resp.status));
-                        }
-                        break RobotsRules::for_response(resp.status, &resp.body, &token);
+                        let readable = (200..300).contains(&resp.status)
+                            || (400..500).contains(&resp.status) && resp.status != 429;
+                        break RobotsOutcome {
+                            status: resp.status,
+                            body: String::from_utf8_lossy(&resp.body).into_owned(),
+                            note: (!readable)
+                                .then(|| format!("robots.txt answered HTTP {}", resp.status)),
+                        };
                     }
                     // A browser that may not read robots.txt (no CORS) would otherwise block
                     // the whole site; let each page fail with its own, honest error instead.
                     Err(e) if matches!(e.kind, ErrorKind::Cors | ErrorKind::MixedContent) => {
-                        break RobotsRules::allow_all()
+                        break RobotsOutcome::unavailable()
                     }
                     Err(e) => {
-                        note = Some(format!("robots.txt could not be fetched ({e})"));
-                        break RobotsRules::disallow_all();
+                        break RobotsOutcome::unreachable(format!(
+                            "robots.txt could not be fetched ({e})"
+                        ))
                     }
                 }
             };
             Done::Robots {
                 origin,
-                rules,
+                outcome,
                 requests,
-                note,
             }
         }
         .boxed_local()
     }
 
-    fn start(&mut self, origin: &Rc<str>, mut job: Job, now: Duration) {
+    /// Turns a host's robots.txt outcome into its rules, robots note and Crawl-delay.
+    fn apply_robots(&mut self, origin: &str, outcome: RobotsOutcome) {
+        let rules =
+            RobotsRules::for_response(outcome.status, outcome.body.as_bytes(), &self.product_token);
+        let host = self.hosts.get_mut(origin);
+        host.robots_note = outcome.note.map(Rc::from);
+        if let Some(secs) = rules.crawl_delay() {
+            let cd = Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
+            host.delay = host.delay.max(cd);
+        }
+        host.robots = RobotsState::Ready(Rc::new(rules));
+    }
+
+    async fn start(&mut self, origin: &Rc<str>, mut job: Job, now: Duration, gap: Duration) {
         let rules = match &self.hosts.get_mut(origin).robots {
             RobotsState::Ready(r) => r.clone(),
             _ => Rc::new(RobotsRules::allow_all()),
@@ -526,16 +593,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 None => format!("robots.txt of {origin} disallows {path} (robots off ignores it)"),
             };
             let err = FetchError::new(ErrorKind::Robots, message);
-            self.emit_record(job, None, Vec::new(), Some(err));
-            return;
+            self.frontier.host_release(origin).await;
+            return self
+                .emit_record(job, None, Vec::new(), Some(err), Vec::new())
+                .await;
         }
-        let delay = self.hosts.get_mut(origin).delay;
-        let jitter = self.spec.spec.jitter;
-        let gap = if jitter > 0.0 && !delay.is_zero() {
-            delay.mul_f64(1.0 - jitter + 2.0 * jitter * self.rng.next_f64())
-        } else {
-            delay
-        };
         self.hosts.started(origin, now, gap);
         let slot = self
             .free_slots
@@ -571,25 +633,21 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         match done {
             Done::Robots {
                 origin,
-                rules,
+                outcome,
                 requests,
-                note,
             } => {
                 self.stats.requests += requests;
-                let host = self.hosts.get_mut(&origin);
-                host.robots_note = note.map(Rc::from);
-                if let Some(secs) = rules.crawl_delay() {
-                    let cd = Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
-                    host.delay = host.delay.max(cd);
-                }
-                host.robots = RobotsState::Ready(Rc::new(rules));
+                self.frontier.save_robots(&origin, &outcome).await;
+                self.apply_robots(&origin, outcome);
             }
             Done::Page { slot, result } => {
                 let job = self.slots[slot as usize]
                     .take()
                     .expect("a finished slot carries a job");
                 self.free_slots.push(slot);
-                self.hosts.finished(&origin_of(&job.url));
+                let origin = origin_of(&job.url);
+                self.hosts.finished(&origin);
+                self.frontier.host_release(&origin).await;
                 self.page_done(job, result).await;
             }
         }
@@ -602,7 +660,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 let wait = self.backoff(job.attempt);
                 return self.retry(job, wait);
             }
-            Err(e) => return self.emit_record(job, None, Vec::new(), Some(e)),
+            Err(e) => {
+                return self
+                    .emit_record(job, None, Vec::new(), Some(e), Vec::new())
+                    .await
+            }
             Ok(resp) => resp,
         };
         job.bytes += resp.body.len() as u64;
@@ -610,10 +672,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             // The platform followed redirects itself (the browser): the target is fetched
             // already, but a page seen before or out of scope is recorded, not used again.
             if let Some(norm) = parse_link(final_url, final_url.as_str()) {
-                let use_it = self.claim_target(&norm).await;
+                let use_it = self.claim_target(&norm, &job).await;
                 job.url = norm;
                 if !use_it {
-                    return self.emit_record(job, Some(resp.status), Vec::new(), None);
+                    return self
+                        .emit_record(job, Some(resp.status), Vec::new(), None, Vec::new())
+                        .await;
                 }
             }
         }
@@ -668,7 +732,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 ErrorKind::Http,
                 format!("HTTP {} without a usable Location header", resp.status),
             );
-            return self.emit_record(job, Some(resp.status), Vec::new(), Some(err));
+            return self
+                .emit_record(job, Some(resp.status), Vec::new(), Some(err), Vec::new())
+                .await;
         };
         if job.chain.contains(&target) {
             let path: Vec<&str> = job.chain.iter().map(Url::as_str).collect();
@@ -677,7 +743,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 format!("redirect loop: {} -> {}", path.join(" -> "), target),
             );
             job.url = target;
-            return self.emit_record(job, Some(resp.status), Vec::new(), Some(err));
+            return self
+                .emit_record(job, Some(resp.status), Vec::new(), Some(err), Vec::new())
+                .await;
         }
         if job.chain.len() > self.spec.spec.max_redirects as usize {
             let err = FetchError::new(
@@ -685,13 +753,17 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 format!("more than {} redirects", self.spec.spec.max_redirects),
             );
             job.url = target;
-            return self.emit_record(job, Some(resp.status), Vec::new(), Some(err));
+            return self
+                .emit_record(job, Some(resp.status), Vec::new(), Some(err), Vec::new())
+                .await;
         }
-        let follow = self.claim_target(&target).await;
+        let follow = self.claim_target(&target, &job).await;
         job.url = target;
         if !follow {
             // Out of scope, or fetched on its own: record the redirect as it is.
-            return self.emit_record(job, Some(resp.status), Vec::new(), None);
+            return self
+                .emit_record(job, Some(resp.status), Vec::new(), None, Vec::new())
+                .await;
         }
         job.chain.push(job.url.clone());
         job.attempt = 0;
@@ -702,11 +774,15 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         let status = resp.status;
         if status >= 400 {
             let err = FetchError::new(ErrorKind::Http, format!("HTTP {status}"));
-            return self.emit_record(job, Some(status), Vec::new(), Some(err));
+            return self
+                .emit_record(job, Some(status), Vec::new(), Some(err), Vec::new())
+                .await;
         }
         let content_type = resp.header("content-type");
         if !is_html(content_type, &resp.body) {
-            return self.emit_record(job, Some(status), Vec::new(), None);
+            return self
+                .emit_record(job, Some(status), Vec::new(), None, Vec::new())
+                .await;
         }
         let want_links = self.spec.spec.max_depth.is_none_or(|m| job.depth < m);
         let content = {
@@ -715,39 +791,50 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         };
         let referer: Rc<str> = Rc::from(job.url.as_str());
         let next_depth = job.depth + 1;
+        let mut links = Vec::new();
         for link in content.links.into_iter().chain(content.refresh) {
             if self.scope.admits(&link, next_depth) {
-                self.frontier
-                    .add(QueuedUrl {
-                        url: link,
-                        depth: next_depth,
-                        referer: Some(referer.clone()),
-                    })
-                    .await;
+                links.push(QueuedUrl {
+                    url: link,
+                    depth: next_depth,
+                    referer: Some(referer.clone()),
+                });
             } else {
                 self.stats.links_filtered += 1;
             }
         }
-        self.emit_record(job, Some(status), content.fields, None);
+        self.emit_record(job, Some(status), content.fields, None, links)
+            .await;
     }
 
-    fn emit_record(
+    /// Hands a job's record and the links found on its page to the frontier as one step,
+    /// then reports the record.
+    async fn emit_record(
         &mut self,
+        job: Job,
+        status: Option<u16>,
+        fields: Vec<(String, Value)>,
+        error: Option<FetchError>,
+        links: Vec<QueuedUrl>,
+    ) {
+        let record = self.build_record(job, status, fields, error);
+        if self.frontier.complete(&record, links).await {
+            self.report(record);
+        }
+    }
+
+    fn build_record(
+        &self,
         job: Job,
         status: Option<u16>,
         mut fields: Vec<(String, Value)>,
         error: Option<FetchError>,
-    ) {
+    ) -> Record {
         if fields.is_empty() {
-            fields = self
-                .spec
-                .fields
-                .iter()
-                .map(|f| (f.name.clone(), Value::Null))
-                .collect();
+            fields = self.null_fields();
         }
         let started_ms = job.started_ms.unwrap_or_else(|| self.now_ms());
-        let record = Record {
+        Record {
             final_url: (status.is_some() || job.url != *job.requested())
                 .then(|| job.url.to_string()),
             url: job.requested().to_string(),
@@ -760,10 +847,21 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             error,
             started_ms,
             slot: job.slot,
-        };
+        }
+    }
+
+    fn report(&mut self, record: Record) {
         self.stats.count(&record);
         (self.emit)(Event::Record(record));
         self.maybe_progress(false);
+    }
+
+    fn null_fields(&self) -> Vec<(String, Value)> {
+        self.spec
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), Value::Null))
+            .collect()
     }
 
     fn counters(&self) -> Counters {
@@ -786,8 +884,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
     }
 
-    fn finish(mut self) -> Stats {
-        // Whatever was started and is still held ends as an aborted record.
+    async fn finish(mut self) -> Stats {
+        // Whatever was started and is still held ends as an aborted record; the frontier
+        // takes every held URL back, so a resumed or shared crawl fetches it later.
         self.in_flight.clear();
         let mut unfinished: Vec<Job> = self.slots.iter_mut().filter_map(Option::take).collect();
         unfinished.extend(std::mem::take(&mut self.delayed));
@@ -797,12 +896,17 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 unfinished.push(job);
             } else {
                 never_started += 1;
+                self.frontier.abandon(job.requested()).await;
             }
         }
         for job in unfinished {
+            self.frontier.abandon(job.requested()).await;
             let err = FetchError::new(ErrorKind::Aborted, "crawl cancelled while in flight");
-            self.emit_record(job, None, Vec::new(), Some(err));
+            let record = self.build_record(job, None, Vec::new(), Some(err));
+            self.report(record);
         }
+        let drained = !self.stats.cancelled && self.frontier.is_empty();
+        self.frontier.close(drained).await;
         self.maybe_progress(true);
         let mut stats = std::mem::take(&mut self.stats);
         stats.queued_remaining = self.frontier.len() as u64 + never_started;

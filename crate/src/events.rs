@@ -69,6 +69,44 @@ impl Record {
     }
 }
 
+impl Record {
+    /// Reads back what [`Record::to_json`] wrote (a stored record being exported). Columns
+    /// that are not standard are the fields, in their stored order; the timeline-only
+    /// `started_ms` and `slot` are not stored and come back as 0.
+    pub fn from_json(m: &Map<String, Value>) -> Result<Record, String> {
+        let text = |key: &str| m.get(key).and_then(Value::as_str).map(String::from);
+        let number = |key: &str| m.get(key).and_then(Value::as_f64);
+        let error = match m.get("error") {
+            None | Some(Value::Null) => None,
+            Some(e) => {
+                let kind = e.get("kind").and_then(Value::as_str).unwrap_or_default();
+                let kind = kind
+                    .parse()
+                    .map_err(|e| format!("stored record has a bad error kind: {e}"))?;
+                let message = e.get("message").and_then(Value::as_str).unwrap_or_default();
+                Some(FetchError::new(kind, message))
+            }
+        };
+        Ok(Record {
+            url: text("url").ok_or("stored record has no url")?,
+            final_url: text("final_url"),
+            status: number("status").map(|s| s as u16),
+            depth: number("depth").unwrap_or(0.0) as u32,
+            referer: text("referer"),
+            bytes: number("bytes").unwrap_or(0.0) as u64,
+            elapsed_ms: number("elapsed_ms").unwrap_or(0.0),
+            fields: m
+                .iter()
+                .filter(|(k, _)| !RECORD_COLUMNS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            error,
+            started_ms: 0.0,
+            slot: 0,
+        })
+    }
+}
+
 fn opt_str(s: &Option<String>) -> Value {
     s.as_ref()
         .map(|s| Value::from(s.clone()))
@@ -189,5 +227,38 @@ impl Event {
             }
         }
         Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_survives_its_json_form() {
+        let record = Record {
+            url: "http://h/a".into(),
+            final_url: Some("http://h/b".into()),
+            status: Some(404),
+            depth: 3,
+            referer: None,
+            bytes: 12,
+            elapsed_ms: 4.5,
+            fields: vec![
+                ("title".into(), Value::from("T")),
+                ("tags".into(), Value::from(vec!["x", "y"])),
+                ("none".into(), Value::Null),
+            ],
+            error: Some(FetchError::new(ErrorKind::Http, "HTTP 404")),
+            started_ms: 0.0,
+            slot: 0,
+        };
+        assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
+        let mut ok = record;
+        ok.error = None;
+        assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
+        let mut bad = Map::new();
+        bad.insert("depth".into(), Value::from(1));
+        assert!(Record::from_json(&bad).unwrap_err().contains("no url"));
     }
 }

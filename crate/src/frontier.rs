@@ -3,10 +3,13 @@
 //! shared (Redis) store can replace the in-memory one without touching the engine. Adding a
 //! URL is a single "if unseen, mark seen and queue" step, which a shared store can make atomic.
 
+use crate::events::Record;
 use crate::seen::SeenSet;
 use crate::url_norm::fingerprint;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::time::Duration;
 use url::Url;
 
 /// A URL waiting in the frontier.
@@ -19,20 +22,136 @@ pub struct QueuedUrl {
     pub referer: Option<Rc<str>>,
 }
 
-/// Storage for the frontier and seen-set. Implementations pop in breadth-first order.
+/// What [`Frontier::pop`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pop {
+    /// A URL to fetch, now held by this crawler until it is completed or abandoned.
+    Url(QueuedUrl),
+    /// Nothing to fetch now, but other workers hold URLs that may bring more: ask again
+    /// after this long.
+    Later(Duration),
+    /// Nothing queued and nothing held anywhere.
+    Empty,
+}
+
+/// What a host's robots.txt fetch came to, in a form a store can keep and share: the final
+/// status and body (an unreachable file is kept as status 503, which disallows all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RobotsOutcome {
+    pub status: u16,
+    pub body: String,
+    /// Why everything is disallowed, when the file could not be read.
+    pub note: Option<String>,
+}
+
+impl RobotsOutcome {
+    /// No usable file (4xx, too many redirects, or unreadable by the browser): allow all.
+    pub fn unavailable() -> Self {
+        RobotsOutcome {
+            status: 404,
+            body: String::new(),
+            note: None,
+        }
+    }
+
+    /// The server could not be reached: disallow all for now (RFC 9309 2.3.1.4).
+    pub fn unreachable(note: String) -> Self {
+        RobotsOutcome {
+            status: 503,
+            body: String::new(),
+            note: Some(note),
+        }
+    }
+}
+
+/// Where a crawl's state lives: the queue, the seen-set, and (for stores that outlive the
+/// process or are shared between processes) records, robots.txt files and host politeness.
+///
+/// The engine talks to it in a fixed protocol, which is what makes a persistent or shared
+/// store lose nothing:
+/// 1. [`add`](Frontier::add) the seeds (already-seen URLs are ignored, so a resumed crawl
+///    adds them again harmlessly);
+/// 2. [`pop`](Frontier::pop) a URL: from then on this crawler holds it (a lease, for a
+///    shared store);
+/// 3. while it is fetched, [`mark_seen`](Frontier::mark_seen) claims each redirect target on
+///    behalf of the URL;
+/// 4. [`complete`](Frontier::complete) hands over its record together with the links found
+///    on it, as one step: a store commits both or neither. A URL that never got a record
+///    (the crawl was cancelled) is [`abandon`](Frontier::abandon)ed instead and stays queued;
+/// 5. [`close`](Frontier::close) when the run ends.
+///
+/// Methods with default bodies are for stores that need them; the in-memory frontier uses
+/// none of them.
 #[allow(async_fn_in_trait)] // the engine is single-threaded by design: no Send bound wanted
 pub trait Frontier {
     /// Queues `item` unless its URL was seen before; returns whether it was queued.
     async fn add(&mut self, item: QueuedUrl) -> bool;
-    /// Marks a URL seen without queueing it (redirect targets fetched in place).
-    /// Returns whether it was unseen.
-    async fn mark_seen(&mut self, url: &Url) -> bool;
+    /// Claims a redirect target for the page `by` (the URL as queued). Returns true if the
+    /// target was unseen, or was claimed by `by` before (the same page fetched again after
+    /// a crash must be able to follow its redirect again).
+    async fn mark_seen(&mut self, url: &Url, by: &Url) -> bool;
     /// The next URL to fetch, shallowest first.
-    async fn pop(&mut self) -> Option<QueuedUrl>;
-    /// URLs waiting.
+    async fn pop(&mut self) -> Pop;
+    /// URLs waiting (for a shared store: the last count it saw).
     fn len(&self) -> usize;
     fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// The record of a popped URL, and the in-scope links found on its page (queued unless
+    /// seen). Returns false if the store refused it because this crawler no longer holds
+    /// the URL (its lease ran out and another worker took it over): the record is then not
+    /// reported here, since the other worker reports it.
+    async fn complete(&mut self, record: &Record, links: Vec<QueuedUrl>) -> bool {
+        for link in links {
+            self.add(link).await;
+        }
+        let _ = record;
+        true
+    }
+    /// A popped URL that will get no record in this run (cancelled): it goes back to the queue.
+    async fn abandon(&mut self, url: &Url) {
+        let _ = url;
+    }
+    /// Completed pages not yet durable. Each keeps its concurrency slot until it is, so that
+    /// a crash loses at most `concurrency` fetched pages.
+    fn uncommitted(&self) -> usize {
+        0
+    }
+    /// Waits until at least one uncommitted page is durable.
+    async fn flush(&mut self) {}
+    /// How many URLs the engine may pop ahead of fetching them (parked per host). A shared
+    /// store keeps this small so one worker does not hold what others could fetch.
+    fn lookahead(&self) -> usize {
+        4096
+    }
+    /// Pages that already have a record from an earlier run (they count toward `max_pages`).
+    fn pages_done(&self) -> u64 {
+        0
+    }
+    /// A host's robots.txt as an earlier run or another worker read it. `None` means this
+    /// crawler should fetch it and [`save_robots`](Frontier::save_robots) the outcome.
+    async fn robots(&mut self, origin: &str) -> Option<RobotsOutcome> {
+        let _ = origin;
+        None
+    }
+    async fn save_robots(&mut self, origin: &str, outcome: &RobotsOutcome) {
+        let _ = (origin, outcome);
+    }
+    /// Asks to start a request to `origin` under per-host limits kept by the store (shared
+    /// by all workers, or carried across a restart); `gap` is the delay this start imposes
+    /// on the next one. `Err(wait)`: ask again after `wait`. Every `Ok` is followed by one
+    /// [`host_release`](Frontier::host_release) when the request ends.
+    async fn host_permit(&mut self, origin: &str, gap: Duration) -> Result<(), Duration> {
+        let _ = (origin, gap);
+        Ok(())
+    }
+    async fn host_release(&mut self, origin: &str) {
+        let _ = origin;
+    }
+    /// The run is over: make everything durable. `drained` is true when the crawl ended
+    /// because no work is left (not cancelled, not stopped by the page limit).
+    async fn close(&mut self, drained: bool) {
+        let _ = drained;
     }
 }
 
@@ -123,17 +242,17 @@ impl Frontier for MemoryFrontier {
         new
     }
 
-    async fn mark_seen(&mut self, url: &Url) -> bool {
+    async fn mark_seen(&mut self, url: &Url, _by: &Url) -> bool {
         self.seen.insert(fingerprint(url.as_str()))
     }
 
-    async fn pop(&mut self) -> Option<QueuedUrl> {
+    async fn pop(&mut self) -> Pop {
         while let Some(entry) = self.queue.pop_front() {
             let text = self.take_text(entry.len as usize);
             // The text is a `Url`'s own serialization, which parses back to the same `Url`.
             match text.as_deref().map(Url::parse) {
                 Some(Ok(url)) => {
-                    return Some(QueuedUrl {
+                    return Pop::Url(QueuedUrl {
                         url,
                         depth: entry.depth,
                         referer: entry.referer,
@@ -142,7 +261,7 @@ impl Frontier for MemoryFrontier {
                 _ => debug_assert!(false, "queued URL text does not parse: {text:?}"),
             }
         }
-        None
+        Pop::Empty
     }
 
     fn len(&self) -> usize {
@@ -175,12 +294,14 @@ mod tests {
         }
         assert_eq!(f.len(), urls.len());
         for (i, u) in urls.iter().enumerate() {
-            let q = block_on(f.pop()).unwrap();
+            let Pop::Url(q) = block_on(f.pop()) else {
+                panic!("{u} was queued")
+            };
             assert_eq!(q.url, Url::parse(u).unwrap());
             assert_eq!(q.depth, i as u32);
             assert_eq!(q.referer.is_some(), i % 2 == 0);
         }
-        assert!(block_on(f.pop()).is_none());
+        assert_eq!(block_on(f.pop()), Pop::Empty);
         assert!(f.is_empty());
         // Interleaved adds and pops reuse the last chunk.
         for i in 0..3 {
@@ -190,7 +311,7 @@ mod tests {
                 depth: 0,
                 referer: None,
             }));
-            assert_eq!(block_on(f.pop()).unwrap().url, url);
+            assert!(matches!(block_on(f.pop()), Pop::Url(q) if q.url == url));
         }
         assert!(f.text.len() <= 1);
     }

@@ -109,6 +109,14 @@ impl<J> HostSlots<J> {
         }
     }
 
+    /// Puts back a job that [`take_ready`](Self::take_ready) handed out but that may not start
+    /// before `until` (a shared per-host limit said no).
+    pub fn defer(&mut self, origin: &str, job: J, until: Duration) {
+        self.park(origin, job, true);
+        let h = self.get_mut(origin);
+        h.next_start = h.next_start.max(until);
+    }
+
     pub fn parked_total(&self) -> usize {
         self.parked_total
     }

@@ -38,7 +38,7 @@ pub use clock::Clock;
 pub use engine::Crawler;
 pub use events::{Counters, Event, Record, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
-pub use frontier::{Frontier, MemoryFrontier, QueuedUrl};
+pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 pub use spec::{CompiledSpec, CrawlSpec, FieldSpec, Scope, SpecError};
 
 /// silk's version, as sent in the default User-Agent.

@@ -107,6 +107,27 @@ pub struct CrawlArgs {
     #[arg(short = 'o', long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
+    /// Keep the whole crawl (spec, frontier, seen-set, robots, records) in this SQLite file.
+    /// Rerun the same command to resume after a crash or Ctrl-C; `silk export` writes the
+    /// records, `silk status` shows progress.
+    #[arg(long, value_name = "FILE", conflicts_with = "frontier")]
+    pub state: Option<PathBuf>,
+
+    /// Share the crawl with other `silk` processes through Redis: redis://HOST:PORT/NAME.
+    /// Records go to the crawl's Redis stream (`silk export redis://HOST:PORT/NAME`) and to
+    /// --out if given.
+    #[arg(long, value_name = "URL")]
+    pub frontier: Option<String>,
+
+    /// With --frontier: how long a worker's URLs stay leased to it after its last
+    /// heartbeat; a dead worker's URLs go back to the queue after this [default: 10s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "frontier")]
+    pub lease: Option<std::time::Duration>,
+
+    /// With --state or --frontier: discard what the state holds and start over.
+    #[arg(long)]
+    pub reset: bool,
+
     /// Write the final statistics as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,

@@ -10,6 +10,8 @@ mod exit;
 mod output;
 mod progress;
 mod serve;
+mod state_cmd;
+mod store;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +31,10 @@ enum Command {
     Arena(arena_cmd::ArenaArgs),
     /// Serve the browser playground, the demo site and an arena with latency on 127.0.0.1.
     Serve(serve::ServeArgs),
+    /// Write the records of a --state file or a --frontier crawl to a .jsonl or .csv file.
+    Export(state_cmd::ExportArgs),
+    /// Show the progress of a --state file or a --frontier crawl (running or stopped).
+    Status(state_cmd::StatusArgs),
     /// Benchmark silk against the arena, each in its own process (latency and CPU regimes).
     Bench(bench::BenchArgs),
 }
@@ -39,6 +45,8 @@ fn main() {
         Command::Crawl(args) => crawl::run(*args),
         Command::Arena(args) => arena_cmd::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Export(args) => state_cmd::export(args),
+        Command::Status(args) => state_cmd::status(args),
         Command::Bench(args) => bench::run(args),
     };
     std::process::exit(code);
