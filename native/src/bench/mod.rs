@@ -56,6 +56,10 @@ pub struct BenchArgs {
     /// A quick setting that only proves the command works (CI): 200 pages, one run.
     #[arg(long)]
     pub small: bool,
+    /// Run every crawl with `--state` (a fresh SQLite file per run), to measure what a
+    /// crash-safe crawl costs against the in-memory one.
+    #[arg(long)]
+    pub state: bool,
     /// Keep the JSONL files of the runs (their paths are printed).
     #[arg(long)]
     pub keep: bool,
@@ -158,8 +162,12 @@ fn bench_regime(
 ) -> Result<String, String> {
     let c = args.concurrency;
     println!(
-        "== silk bench {}: {} pages, {} ms latency, {} KB pages, C = {c}, {runs} run(s)",
-        regime.name, regime.pages, regime.latency_ms, regime.body_kb
+        "== silk bench {}: {} pages, {} ms latency, {} KB pages, C = {c}, {runs} run(s){}",
+        regime.name,
+        regime.pages,
+        regime.latency_ms,
+        regime.body_kb,
+        if args.state { ", with --state (SQLite)" } else { "" }
     );
     let arena = ArenaProcess::start(exe, regime.pages, regime.latency_ms, regime.body_kb)
         .map_err(|e| format!("cannot start the arena: {e}"))?;
@@ -186,7 +194,9 @@ fn bench_regime(
             std::process::id(),
             regime.name
         ));
-        let crawl_args: Vec<String> = [
+        let db = out.with_extension("db");
+        remove_state(&db);
+        let mut crawl_args: Vec<String> = [
             "crawl",
             &format!("{base}/"),
             "-c",
@@ -204,6 +214,9 @@ fn bench_regime(
         .iter()
         .map(|s| s.to_string())
         .collect();
+        if args.state {
+            crawl_args.extend(["--state".to_string(), db.to_string_lossy().into_owned()]);
+        }
         let arena_before = child::process_cpu(arena.pid());
         let usage = child::run_measured(exe, &crawl_args)
             .map_err(|e| format!("cannot run silk crawl: {e}"))?;
@@ -221,6 +234,7 @@ fn bench_regime(
         } else {
             let _ = std::fs::remove_file(&out);
         }
+        remove_state(&db);
         print_run(i, &run, regime, c);
         results.push(run);
     }
@@ -237,6 +251,15 @@ fn bench_regime(
 }
 
 /// Sequential GETs of product pages: what one response costs with nothing else going on.
+/// Removes a `--state` database and its WAL files.
+fn remove_state(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(path));
+    }
+}
+
 fn probe_latency(addr: &str) -> Result<f64, String> {
     let mut times: Vec<f64> = (0..7)
         .map(|k| {
