@@ -301,6 +301,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             if self.grace_until.is_none() && self.cancel.is_cancelled() {
                 self.begin_cancel();
             }
+            if self.grace_until.is_none() && self.stats.store_error.is_none() {
+                if let Some(why) = self.frontier.failure() {
+                    self.stats.store_error = Some(why);
+                    self.begin_cancel();
+                }
+            }
             if self.grace_until.is_none() {
                 self.fill().await;
             }
@@ -399,6 +405,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         // A completed page keeps its slot until the store has made it durable.
         while self.frontier.uncommitted() > 0
             && self.in_flight.len() + self.frontier.uncommitted() >= concurrency
+            && self.frontier.failure().is_none()
         {
             self.frontier.flush().await;
         }

@@ -150,6 +150,8 @@ pub struct Stats {
     /// URLs still queued when the crawl ended (page limit or cancel).
     pub queued_remaining: u64,
     pub cancelled: bool,
+    /// Why the crawl's store (a --state file, a shared frontier) stopped it, if it did.
+    pub store_error: Option<String>,
 }
 
 impl Stats {

@@ -148,6 +148,11 @@ pub trait Frontier {
     async fn host_release(&mut self, origin: &str) {
         let _ = origin;
     }
+    /// Why the store cannot go on (disk full, server gone), once it cannot. The engine then
+    /// stops the crawl as if cancelled and reports this in [`Stats::store_error`](crate::Stats).
+    fn failure(&self) -> Option<String> {
+        None
+    }
     /// The run is over: make everything durable. `drained` is true when the crawl ended
     /// because no work is left (not cancelled, not stopped by the page limit).
     async fn close(&mut self, drained: bool) {

@@ -132,6 +132,8 @@ export interface CrawlStats {
   links_filtered: number;
   queued_remaining: number;
   cancelled: boolean;
+  /** Why a native state store stopped the crawl; always null in the browser. */
+  store_error: string | null;
 }
 
 /** Everything a crawl reports, in order; `finished` is always last. */

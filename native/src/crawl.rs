@@ -215,6 +215,9 @@ fn drive<F: Frontier + 'static>(
             return exit::failure(&format!("cannot write {}: {e}", path.display()));
         }
     }
+    if let Some(why) = &stats.store_error {
+        return exit::failure(&format!("the crawl's state store failed: {why}"));
+    }
     if let Some(e) = write_error.take() {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return exit::failure(&format!("cannot write records: {e}"));

@@ -167,7 +167,11 @@ fn bench_regime(
         regime.pages,
         regime.latency_ms,
         regime.body_kb,
-        if args.state { ", with --state (SQLite)" } else { "" }
+        if args.state {
+            ", with --state (SQLite)"
+        } else {
+            ""
+        }
     );
     let arena = ArenaProcess::start(exe, regime.pages, regime.latency_ms, regime.body_kb)
         .map_err(|e| format!("cannot start the arena: {e}"))?;
