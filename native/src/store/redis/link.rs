@@ -13,9 +13,13 @@
 
 use ::redis::aio::MultiplexedConnection;
 use ::redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, RedisResult, Script};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const ATTEMPTS: u32 = 9;
+
+/// Whether a detached command has failed yet (reported once).
+static DETACHED_FAILED: AtomicBool = AtomicBool::new(false);
 
 pub struct Link {
     client: Client,
@@ -122,6 +126,24 @@ impl Link {
 
     pub async fn script<T: FromRedisValue>(&mut self, script: &Script, args: &[String]) -> T {
         self.send(Request::Script(script, args)).await
+    }
+
+    /// Sends `cmd` without waiting for its reply, when nothing depends on the reply (a
+    /// permit release only lets other requests start sooner): the engine is spared a round
+    /// trip per page. A failure is reported once; what it would have removed then lapses
+    /// on its own.
+    pub async fn command_detached(&mut self, cmd: Cmd) {
+        let Some(mut connection) = self.connection.clone() else {
+            return self.command::<()>(&cmd).await;
+        };
+        let server = self.server.clone();
+        tokio::spawn(async move {
+            if let Err(e) = cmd.query_async::<()>(&mut connection).await {
+                if !DETACHED_FAILED.swap(true, Ordering::Relaxed) {
+                    eprintln!("silk: Redis at {server} failed ({e}); a permit lapses on its own");
+                }
+            }
+        });
     }
 
     /// Sends `cmd` once; the error names the server (for export and status).
