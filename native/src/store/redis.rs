@@ -76,9 +76,10 @@
 //! # Caveats
 //!
 //! `--reset` deletes all of NAME's keys: never while other workers run on NAME. Scripts
-//! touch keys they build from the prefix (not all passed as KEYS), which is fine on a
-//! single server and on a Cluster thanks to the hash tag, but not on Redis Function-only
-//! setups that enforce declared keys.
+//! get `queue` as their one declared key (which routes them on a Cluster) and build the
+//! other key names from the prefix; that works because the hash tag puts all of a crawl's
+//! keys in one slot, but it is not what strict declared-keys setups allow. `max_pages`
+//! counts per worker (from the shared page count at join), not across the crawl.
 
 mod address;
 mod heartbeat;

@@ -74,6 +74,12 @@ impl Link {
             Request::Command(cmd) => cmd.query_async(connection).await,
             Request::Script(script, args) => {
                 let mut invocation = script.prepare_invoke();
+                // Every script's first argument is the crawl's key prefix; naming one key
+                // of the crawl routes the call to the right node of a Cluster (all of a
+                // crawl's keys share one slot through the prefix's hash tag).
+                if let Some(prefix) = args.first() {
+                    invocation.key(format!("{prefix}queue"));
+                }
                 for arg in args.iter() {
                     invocation.arg(arg);
                 }
