@@ -231,3 +231,4 @@ fn forward_one(client: TcpStream, count: &std::sync::atomic::AtomicUsize) -> std
     std::io::copy(&mut upstream, &mut client)?;
     Ok(())
 }
+pub mod redis_server;

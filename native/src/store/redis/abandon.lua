@@ -1,0 +1,11 @@
+-- A leased URL that gets no record in this run goes back to the front of the queue.
+-- ARGV: prefix, me, url
+-- Returns the queue length.
+local P, me, url = ARGV[1], ARGV[2], ARGV[3]
+local leases = P .. 'leases:' .. me
+local item = redis.call('HGET', leases, url)
+if item then
+  redis.call('HDEL', leases, url)
+  redis.call('LPUSH', P .. 'queue', item)
+end
+return redis.call('LLEN', P .. 'queue')

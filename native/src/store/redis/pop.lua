@@ -1,0 +1,42 @@
+-- Lease the next queued URL to worker `me`.
+-- First the leases of dead workers (whose alive: key expired) go back to the front of the
+-- queue. Then the head of the queue moves into leases:{me}. With the queue empty, the
+-- answer is 'later' while any worker still holds a lease (its page may bring links), else
+-- 'empty', and the crawl is marked finished.
+-- ARGV: prefix, me
+-- Returns {'url', item, queue length} | {'later', 'mine' if `me` holds leases else
+-- 'others', 0} | {'empty', '', 0}.
+local P, me = ARGV[1], ARGV[2]
+local queue = P .. 'queue'
+
+for _, worker in ipairs(redis.call('SMEMBERS', P .. 'workers')) do
+  if redis.call('EXISTS', P .. 'alive:' .. worker) == 0 then
+    local leased = redis.call('HVALS', P .. 'leases:' .. worker)
+    for i = 1, #leased do
+      redis.call('LPUSH', queue, leased[i])
+    end
+    if #leased > 0 then
+      redis.call('HINCRBY', P .. 'stats', 'reclaimed', #leased)
+    end
+    redis.call('DEL', P .. 'leases:' .. worker)
+    redis.call('SREM', P .. 'workers', worker)
+  end
+end
+redis.call('SADD', P .. 'workers', me)
+
+local item = redis.call('LPOP', queue)
+if item then
+  local url = cjson.decode(item).u
+  redis.call('HSET', P .. 'leases:' .. me, url, item)
+  return {'url', item, redis.call('LLEN', queue)}
+end
+if redis.call('HLEN', P .. 'leases:' .. me) > 0 then
+  return {'later', 'mine', 0}
+end
+for _, worker in ipairs(redis.call('SMEMBERS', P .. 'workers')) do
+  if redis.call('HLEN', P .. 'leases:' .. worker) > 0 then
+    return {'later', 'others', 0}
+  end
+end
+redis.call('SET', P .. 'finished', '1')
+return {'empty', '', 0}
