@@ -1,14 +1,65 @@
-//! STUB: the SQLite state store (`silk crawl --state FILE`). To be written.
+//! The SQLite state store: `silk crawl --state crawl.db` keeps the whole crawl in one file
+//! (spec, frontier, seen-set, redirect claims, robots.txt outcomes, per-host timing and the
+//! records), so a crawl killed at any moment (`kill -9`, power loss) resumes where it
+//! stopped when the same command runs again: no record lost or duplicated, and no page
+//! fetched again except those that were in flight.
+//!
+//! Why it is built this way:
+//! - The engine thread works on an in-memory copy (a [`MemoryFrontier`] for the queue and
+//!   seen-set, plus maps for claims, robots and host timing), loaded from the file when it
+//!   opens. Popping and deduplicating links cost what they cost in memory.
+//! - Every change goes to a writer thread ([`writer`]) that commits whatever is pending in
+//!   one transaction (group commit, WAL, `synchronous=FULL`). A page's record, its done
+//!   marker and its new links are one op, so they are durable together or not at all.
+//! - A completed page stays "uncommitted" until its transaction is durable; the engine
+//!   counts those against its concurrency limit and waits ([`Frontier::flush`]) when they
+//!   block it. Hence pages fetched but not durable at a crash are at most `concurrency`.
+//! - A popped page is not written at all: its row stays queued until its record commits,
+//!   so after a crash it is simply queued again.
+//!
+//! `export` and `status` open the file read-only, which WAL allows while a crawl writes.
 
-use silk::{CrawlSpec, Frontier, Pop, QueuedUrl};
+mod report;
+mod schema;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+use rusqlite::Connection;
+use silk::url_norm::fingerprint;
+use silk::{CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RobotsOutcome};
+use std::collections::HashMap;
+use std::fs::File;
 use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
+use writer::{Completion, Op, PageRow, Writer};
+
+pub use report::{export, status};
 
 pub struct SqliteFrontier {
-    _private: (),
+    /// Queue and seen-set: the working copy of `pages` and `claims`.
+    memory: MemoryFrontier,
+    /// Redirect target fingerprint -> the page (as queued) that claimed it.
+    claims: HashMap<u64, u64>,
+    robots: HashMap<String, RobotsOutcome>,
+    /// Per origin, the wall-clock time (unix ms) before which an earlier run asked not to
+    /// start the next request (its Crawl-delay or --delay).
+    host_not_before: HashMap<String, u64>,
+    pages_done: u64,
+    /// The spec's concurrency: completions not yet durable never reach it (see `complete`).
+    concurrency: usize,
+    writer: Writer,
+    /// Held for the whole run: one crawl per state file at a time.
+    _lock: File,
 }
 
 /// What opening a state file found.
+// Built once per run and moved straight into the engine: boxing the store would only add
+// an indirection to every frontier call.
+#[allow(clippy::large_enum_variant)]
 pub enum Opened {
     /// Ready to crawl (new, or resuming).
     Ready(SqliteFrontier),
@@ -20,34 +71,264 @@ impl SqliteFrontier {
     /// Opens (or creates) the state in `path` for `spec`. A different spec than the one the
     /// file was created with is refused unless `reset`, which empties the file first.
     pub fn open(path: &Path, spec: &CrawlSpec, reset: bool) -> Result<Opened, String> {
-        let _ = (path, spec, reset);
-        Err("--state is not built yet".into())
+        let mut conn = schema::open_for_crawl(path)?;
+        let lock = lock_exclusively(path)?;
+        let meta = schema::prepare(&mut conn, path, spec, reset)?;
+        let limit_reached = spec.max_pages.is_some_and(|max| meta.records >= max);
+        if meta.finished || limit_reached {
+            return Ok(Opened::Finished {
+                records: meta.records,
+            });
+        }
+        let loaded = load(&conn, path)?;
+        Ok(Opened::Ready(SqliteFrontier {
+            memory: loaded.memory,
+            claims: loaded.claims,
+            robots: loaded.robots,
+            host_not_before: loaded.host_not_before,
+            pages_done: meta.records,
+            concurrency: spec.concurrency.max(1) as usize,
+            writer: Writer::start(conn, path)?,
+            _lock: lock,
+        }))
     }
+
+    fn complete_op(&mut self, record: &Record, links: Vec<PageRow>) -> Op {
+        let json = serde_json::Value::Object(record.to_json()).to_string();
+        Op::Complete(Completion {
+            fp: fingerprint(&record.url),
+            status: record.status,
+            error_kind: record.error.as_ref().map(|e| e.kind.as_str()),
+            json,
+            links,
+        })
+    }
+}
+
+/// The working copy as read from the file, before the writer thread takes the connection.
+#[derive(Default)]
+struct Loaded {
+    memory: MemoryFrontier,
+    claims: HashMap<u64, u64>,
+    robots: HashMap<String, RobotsOutcome>,
+    host_not_before: HashMap<String, u64>,
+}
+
+/// Two crawls writing one state file would each fetch what the other holds: the second is
+/// refused. The lock is an `flock` on the file itself (SQLite uses POSIX record locks,
+/// which `flock` does not interfere with), released by the OS however the process ends.
+fn lock_exclusively(path: &Path) -> Result<File, String> {
+    use std::os::fd::AsRawFd;
+    let file =
+        File::open(path).map_err(|e| format!("cannot open state file {}: {e}", path.display()))?;
+    // SAFETY: flock on a file descriptor we own; no memory is involved.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        return Err(format!(
+            "{} is in use by another silk crawl; wait for it to end (`silk status {}` shows its progress)",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads the working copy from the file.
+fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
+    let err = |e: rusqlite::Error| schema::db_error(path, format!("cannot read: {e}"));
+    let mut loaded = Loaded::default();
+    load_pages(conn, &mut loaded.memory).map_err(err)?;
+    load_claims(conn, &mut loaded).map_err(err)?;
+    let mut stmt = conn
+        .prepare("SELECT origin, outcome FROM robots")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(err)?;
+    for row in rows {
+        let (origin, outcome) = row.map_err(err)?;
+        // An unreadable outcome is fetched again, which is always safe.
+        if let Ok(outcome) = serde_json::from_str(&outcome) {
+            loaded.robots.insert(origin, outcome);
+        }
+    }
+    let mut stmt = conn
+        .prepare("SELECT origin, next_start_ms FROM hosts")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(err)?;
+    for row in rows {
+        let (origin, at) = row.map_err(err)?;
+        loaded.host_not_before.insert(origin, at.max(0) as u64);
+    }
+    Ok(loaded)
+}
+
+/// Done pages go into the seen-set, queued ones into the queue in their original order.
+fn load_pages(conn: &Connection, memory: &mut MemoryFrontier) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT url, depth, referer, done FROM pages ORDER BY id")?;
+    let mut rows = stmt.query([])?;
+    // Links of one page are consecutive rows with the same referer: share its text.
+    let mut last_referer: Option<Rc<str>> = None;
+    while let Some(row) = rows.next()? {
+        let text: String = row.get(0)?;
+        let Ok(url) = Url::parse(&text) else { continue };
+        if row.get::<_, i64>(3)? != 0 {
+            futures::executor::block_on(memory.mark_seen(&url, &url));
+            continue;
+        }
+        let referer = row
+            .get::<_, Option<String>>(2)?
+            .map(|r| match &last_referer {
+                Some(last) if **last == *r => last.clone(),
+                _ => Rc::from(r.as_str()),
+            });
+        last_referer = referer.clone().or(last_referer);
+        let item = QueuedUrl {
+            url,
+            depth: row.get::<_, i64>(1)?.max(0) as u32,
+            referer,
+        };
+        futures::executor::block_on(memory.add(item));
+    }
+    Ok(())
+}
+
+fn load_claims(conn: &Connection, loaded: &mut Loaded) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT fp, url, by_fp FROM claims")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let fp = row.get::<_, i64>(0)? as u64;
+        let text: String = row.get(1)?;
+        if let Ok(url) = Url::parse(&text) {
+            futures::executor::block_on(loaded.memory.mark_seen(&url, &url));
+        }
+        loaded.claims.insert(fp, row.get::<_, i64>(2)? as u64);
+    }
+    Ok(())
+}
+
+fn page_row(item: &QueuedUrl) -> PageRow {
+    PageRow {
+        fp: fingerprint(item.url.as_str()),
+        url: item.url.to_string(),
+        depth: item.depth,
+        referer: item.referer.as_deref().map(String::from),
+    }
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Frontier for SqliteFrontier {
-    async fn add(&mut self, _item: QueuedUrl) -> bool {
-        unimplemented!()
+    async fn add(&mut self, item: QueuedUrl) -> bool {
+        let row = page_row(&item);
+        let new = self.memory.add(item).await;
+        if new {
+            self.writer.send(Op::Queue(row));
+        }
+        new
     }
-    async fn mark_seen(&mut self, _url: &Url, _by: &Url) -> bool {
-        unimplemented!()
+
+    async fn mark_seen(&mut self, url: &Url, by: &Url) -> bool {
+        let fp = fingerprint(url.as_str());
+        let by = fingerprint(by.as_str());
+        if self.memory.mark_seen(url, url).await {
+            self.claims.insert(fp, by);
+            self.writer.send(Op::Claim {
+                fp,
+                url: url.to_string(),
+                by,
+            });
+            return true;
+        }
+        self.claims.get(&fp) == Some(&by)
     }
+
     async fn pop(&mut self) -> Pop {
-        unimplemented!()
+        self.memory.pop().await
     }
+
     fn len(&self) -> usize {
-        unimplemented!()
+        self.memory.len()
     }
-}
 
-/// Writes every record in the state file `db` to `out` (.jsonl or .csv); returns how many.
-pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
-    let _ = (db, out);
-    Err("not built yet".into())
-}
+    async fn complete(&mut self, record: &Record, links: Vec<QueuedUrl>) -> bool {
+        let mut new_links = Vec::new();
+        for link in links {
+            let row = page_row(&link);
+            if self.memory.add(link).await {
+                new_links.push(row);
+            }
+        }
+        let op = self.complete_op(record, new_links);
+        self.writer.send(op);
+        // The engine flushes when uncommitted pages fill its slots, but only at the top of
+        // its fill step: a record completed inside that step without a fetch (robots
+        // disallows the URL) can fill the last slot with nothing in flight to wake it up.
+        // Keeping uncommitted pages below the concurrency here avoids that stall.
+        while self.writer.uncommitted() >= self.concurrency {
+            if !self.writer.wait_durable().await {
+                break;
+            }
+        }
+        true
+    }
 
-/// A human-readable progress report of the crawl in `db` (running or stopped).
-pub fn status(db: &Path) -> Result<String, String> {
-    let _ = db;
-    Err("not built yet".into())
+    // abandon: nothing to write, the page's row is still queued in the file.
+
+    fn uncommitted(&self) -> usize {
+        self.writer.uncommitted()
+    }
+
+    async fn flush(&mut self) {
+        self.writer.wait_durable().await;
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.writer.failure()
+    }
+
+    fn pages_done(&self) -> u64 {
+        self.pages_done
+    }
+
+    async fn robots(&mut self, origin: &str) -> Option<RobotsOutcome> {
+        self.robots.get(origin).cloned()
+    }
+
+    async fn save_robots(&mut self, origin: &str, outcome: &RobotsOutcome) {
+        self.robots.insert(origin.to_string(), outcome.clone());
+        if let Ok(text) = serde_json::to_string(outcome) {
+            self.writer.send(Op::Robots {
+                origin: origin.to_string(),
+                outcome: text,
+            });
+        }
+    }
+
+    async fn host_permit(&mut self, origin: &str, gap: Duration) -> Result<(), Duration> {
+        let now = unix_ms();
+        if let Some(&not_before) = self.host_not_before.get(origin) {
+            if now < not_before {
+                return Err(Duration::from_millis(not_before - now));
+            }
+            self.host_not_before.remove(origin);
+        }
+        if !gap.is_zero() {
+            self.writer.send(Op::HostNext {
+                origin: origin.to_string(),
+                at_ms: now + gap.as_millis() as u64,
+            });
+        }
+        Ok(())
+    }
+
+    async fn close(&mut self, drained: bool) {
+        self.writer.close(drained).await;
+    }
 }

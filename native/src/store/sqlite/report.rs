@@ -1,0 +1,103 @@
+//! `silk export` and `silk status` on a state file, read-only (WAL lets them run while a
+//! crawl writes the file).
+
+use super::schema::{count, db_error, open_read_only, read_meta};
+use crate::output::RecordWriter;
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+use silk::{CrawlSpec, Record};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Writes every record in the state file `db` to `out` (.jsonl or .csv), in commit order;
+/// returns how many.
+pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
+    let conn = open_read_only(db)?;
+    let spec = stored_spec(&conn, db)?;
+    let field_names = spec.fields.iter().map(|f| f.name.clone()).collect();
+    let mut writer = RecordWriter::to_path(out, field_names)?;
+    let write_err = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
+    let read_err = |e: rusqlite::Error| db_error(db, format!("cannot read records: {e}"));
+    let mut stmt = conn
+        .prepare("SELECT json FROM records ORDER BY seq")
+        .map_err(read_err)?;
+    let mut rows = stmt.query([]).map_err(read_err)?;
+    let mut written = 0;
+    while let Some(row) = rows.next().map_err(read_err)? {
+        let text: String = row.get(0).map_err(read_err)?;
+        let record = parse_record(&text).map_err(|e| db_error(db, e))?;
+        writer.write(&record).map_err(write_err)?;
+        written += 1;
+    }
+    writer.flush().map_err(write_err)?;
+    Ok(written)
+}
+
+fn parse_record(text: &str) -> Result<Record, String> {
+    let map: Map<String, Value> =
+        serde_json::from_str(text).map_err(|e| format!("a stored record is not JSON: {e}"))?;
+    Record::from_json(&map)
+}
+
+fn stored_spec(conn: &Connection, db: &Path) -> Result<CrawlSpec, String> {
+    let text = read_meta(conn, "spec")
+        .map_err(|e| db_error(db, e))?
+        .ok_or_else(|| db_error(db, "no crawl spec stored"))?;
+    CrawlSpec::from_json(&text).map_err(|e| db_error(db, e.message))
+}
+
+/// A human-readable progress report of the crawl in `db` (running or stopped).
+pub fn status(db: &Path) -> Result<String, String> {
+    let conn = open_read_only(db)?;
+    let spec = stored_spec(&conn, db)?;
+    let err = |e: rusqlite::Error| db_error(db, format!("cannot read: {e}"));
+    let finished = read_meta(&conn, "finished")
+        .map_err(err)?
+        .is_some_and(|v| v == "1");
+    let done = count(&conn, "SELECT count(*) FROM records").map_err(err)?;
+    let queued = count(&conn, "SELECT count(*) FROM pages WHERE done = 0").map_err(err)?;
+    let errors = grouped(
+        &conn,
+        "SELECT error_kind, count(*) FROM records WHERE error_kind IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+    )
+    .map_err(err)?;
+    let statuses = grouped(
+        &conn,
+        "SELECT coalesce(status, 'none'), count(*) FROM records GROUP BY 1 ORDER BY 1",
+    )
+    .map_err(err)?;
+
+    let mut text = String::new();
+    let state = if finished {
+        "finished"
+    } else {
+        "in progress or stopped (the same command resumes it)"
+    };
+    let _ = writeln!(text, "state file: {}", db.display());
+    let _ = writeln!(text, "seeds:      {}", spec.seeds.join(" "));
+    let _ = writeln!(text, "crawl:      {state}");
+    let _ = writeln!(text, "done:       {done}");
+    let _ = writeln!(text, "queued:     {queued}");
+    let error_total: u64 = errors.iter().map(|(_, n)| n).sum();
+    let _ = writeln!(text, "errors:     {error_total}");
+    for (kind, n) in &errors {
+        let _ = writeln!(text, "  {kind}: {n}");
+    }
+    let statuses: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    let _ = writeln!(text, "status:     {}", statuses.join(", "));
+    Ok(text)
+}
+
+/// `(label, count)` rows of a GROUP BY query.
+fn grouped(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| {
+        let label = match r.get_ref(0)? {
+            rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+            rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            _ => "none".to_string(),
+        };
+        Ok((label, r.get::<_, i64>(1)?.max(0) as u64))
+    })?;
+    rows.collect()
+}

@@ -1,0 +1,263 @@
+//! The state file's layout and how it is opened: tables, identity checks (a file that is
+//! not a silk state, or one from a newer silk, is refused before anything is written), the
+//! spec comparison that refuses to resume a different crawl, and `--reset`.
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde_json::Value;
+use silk::CrawlSpec;
+use std::path::Path;
+
+/// Bumped when the tables change; a file with a larger version is refused.
+pub(super) const SCHEMA_VERSION: i64 = 1;
+/// `PRAGMA application_id` of a silk state file ("silk" in ASCII), so a SQLite file of
+/// something else is recognised and left alone.
+const APPLICATION_ID: i64 = 0x7369_6C6B;
+
+/// `pages` is the frontier: every URL ever queued, in queue order (`id`), with `done` set
+/// in the same transaction that inserts its record. `claims` holds redirect targets and
+/// the page whose redirect claimed them. `records` are kept in commit order (`seq`), one
+/// per page (`fp` is unique). Fingerprints are `silk::url_norm::fingerprint` as i64.
+const CREATE_TABLES: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    fp INTEGER NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    referer TEXT,
+    done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE claims (fp INTEGER PRIMARY KEY, url TEXT NOT NULL, by_fp INTEGER NOT NULL);
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    fp INTEGER NOT NULL UNIQUE,
+    status INTEGER,
+    error_kind TEXT,
+    json TEXT NOT NULL
+);
+CREATE TABLE robots (origin TEXT PRIMARY KEY, outcome TEXT NOT NULL);
+CREATE TABLE hosts (origin TEXT PRIMARY KEY, next_start_ms INTEGER NOT NULL);
+";
+
+const EMPTY_TABLES: &str = "
+DELETE FROM pages; DELETE FROM claims; DELETE FROM records;
+DELETE FROM robots; DELETE FROM hosts; DELETE FROM meta;
+";
+
+/// Whether `synchronous=FULL` (each commit survives power loss) rather than NORMAL (a
+/// commit survives a crash of the process, the last ones may be lost on power loss).
+const SYNCHRONOUS: &str = "FULL";
+
+/// A fingerprint as SQLite stores it (its bits, as a signed 64-bit integer).
+pub(super) fn sql_fp(fp: u64) -> i64 {
+    fp as i64
+}
+
+pub(super) fn db_error(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("state file {}: {e}", path.display())
+}
+
+/// Opens `path` for a crawl: creates it if new, checks that it is a silk state file of a
+/// schema this silk reads, switches to WAL.
+pub(super) fn open_for_crawl(path: &Path) -> Result<Connection, String> {
+    if path.is_dir() {
+        return Err(format!(
+            "{} is a directory: --state wants a file, e.g. {}",
+            path.display(),
+            path.join("crawl.db").display()
+        ));
+    }
+    let conn = Connection::open(path)
+        .map_err(|e| format!("cannot open state file {}: {e}", path.display()))?;
+    check_identity(&conn, path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| db_error(path, e))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .map_err(|e| format!("cannot write state file {}: {e}", path.display()))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(db_error(path, format!("cannot switch to WAL (got {mode})")));
+    }
+    conn.execute_batch(&format!("PRAGMA synchronous={SYNCHRONOUS};"))
+        .map_err(|e| db_error(path, e))?;
+    Ok(conn)
+}
+
+/// Opens an existing state file read-only (export, status), also while a crawl runs.
+pub(super) fn open_read_only(path: &Path) -> Result<Connection, String> {
+    if !path.is_file() {
+        return Err(format!(
+            "no state file at {}: `silk crawl URL --state {}` creates one",
+            path.display(),
+            path.display()
+        ));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("cannot open state file {}: {e}", path.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| db_error(path, e))?;
+    if !check_identity(&conn, path)? {
+        return Err(format!("{} is not a silk state file", path.display()));
+    }
+    Ok(conn)
+}
+
+/// Refuses files that are not silk state files; returns whether the file already holds a
+/// state (false: empty, to be created).
+fn check_identity(conn: &Connection, path: &Path) -> Result<bool, String> {
+    let not_ours = |why: String| {
+        format!(
+            "{} is not a silk state file ({why}); give --state a new file name",
+            path.display()
+        )
+    };
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| not_ours(e.to_string()))?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| not_ours(e.to_string()))?;
+    if app_id == 0 && tables == 0 {
+        return Ok(false);
+    }
+    if app_id != APPLICATION_ID {
+        return Err(not_ours("a SQLite database of something else".into()));
+    }
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| db_error(path, e))?;
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "{} was written by a newer silk (state schema {version}; this silk reads {SCHEMA_VERSION}): upgrade silk",
+            path.display()
+        ));
+    }
+    Ok(true)
+}
+
+/// What the meta table says about the crawl in the file.
+pub(super) struct Meta {
+    pub finished: bool,
+    pub records: u64,
+}
+
+/// Makes the file hold a crawl of `spec`: creates the tables in a new file, empties it on
+/// `reset`, and refuses a file that holds a crawl of another spec.
+pub(super) fn prepare(
+    conn: &mut Connection,
+    path: &Path,
+    spec: &CrawlSpec,
+    reset: bool,
+) -> Result<Meta, String> {
+    let spec_json = serde_json::to_string(spec).map_err(|e| db_error(path, e))?;
+    let tx = conn.transaction().map_err(|e| db_error(path, e))?;
+    let has_tables: i64 = tx
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| db_error(path, e))?;
+    if has_tables == 0 {
+        tx.execute_batch(CREATE_TABLES)
+            .map_err(|e| db_error(path, e))?;
+        tx.execute_batch(&format!(
+            "PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={SCHEMA_VERSION};"
+        ))
+        .map_err(|e| db_error(path, e))?;
+        write_spec(&tx, &spec_json).map_err(|e| db_error(path, e))?;
+    } else {
+        let stored = read_meta(&tx, "spec").map_err(|e| db_error(path, e))?;
+        let changed = match &stored {
+            Some(stored) => changed_fields(stored, spec),
+            None => vec!["(no spec stored)".to_string()],
+        };
+        if reset {
+            tx.execute_batch(EMPTY_TABLES)
+                .map_err(|e| db_error(path, e))?;
+            write_spec(&tx, &spec_json).map_err(|e| db_error(path, e))?;
+        } else if !changed.is_empty() {
+            return Err(format!(
+                "{} holds a crawl with a different spec (changed: {}); rerun with the same options to resume, or add --reset to start over",
+                path.display(),
+                changed.join(", ")
+            ));
+        }
+    }
+    let meta = Meta {
+        finished: read_meta(&tx, "finished")
+            .map_err(|e| db_error(path, e))?
+            .is_some_and(|v| v == "1"),
+        records: count(&tx, "SELECT count(*) FROM records").map_err(|e| db_error(path, e))?,
+    };
+    tx.commit().map_err(|e| db_error(path, e))?;
+    Ok(meta)
+}
+
+fn write_spec(conn: &Connection, spec_json: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('spec', ?1)",
+        params![spec_json],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('finished', '0')",
+        [],
+    )?;
+    Ok(())
+}
+
+pub(super) fn read_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+pub(super) fn mark_finished(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('finished', '1')",
+        [],
+    )
+    .map(drop)
+}
+
+pub(super) fn count(conn: &Connection, sql: &str) -> rusqlite::Result<u64> {
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+        .map(|n| n.max(0) as u64)
+}
+
+/// The top-level spec keys whose values differ between the stored spec and `spec`.
+fn changed_fields(stored: &str, spec: &CrawlSpec) -> Vec<String> {
+    let old: Value = serde_json::from_str(stored).unwrap_or(Value::Null);
+    let new = serde_json::to_value(spec).unwrap_or(Value::Null);
+    let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
+        return vec!["(stored spec unreadable)".to_string()];
+    };
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| old.get(*k) != new.get(*k))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_fields_names_each_differing_key() {
+        let a = CrawlSpec {
+            seeds: vec!["http://a/".into()],
+            ..Default::default()
+        };
+        let stored = serde_json::to_string(&a).unwrap();
+        assert!(changed_fields(&stored, &a).is_empty());
+        let b = CrawlSpec {
+            seeds: vec!["http://b/".into()],
+            concurrency: 5,
+            ..a
+        };
+        assert_eq!(changed_fields(&stored, &b), ["concurrency", "seeds"]);
+    }
+}
