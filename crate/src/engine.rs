@@ -153,6 +153,8 @@ enum Wake {
     Done(Done),
     Timer,
     Cancelled,
+    /// The store made completed pages durable: their slots are free again.
+    Durable,
 }
 
 /// `scheme://host[:port]` of `url`: borrowed from its serialization (which already has the
@@ -321,6 +323,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                     }
                 }
                 Wake::Cancelled => self.begin_cancel(),
+                Wake::Durable => {}
             }
             self.maybe_progress(false);
         }
@@ -358,7 +361,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             .is_some_and(|max| self.pages_started >= max)
     }
 
-    /// Waits for a fetch to finish, a timer (delay, backoff, grace) or a cancel.
+    /// Waits for a fetch to finish, a timer (delay, backoff, grace), a cancel, or the store
+    /// to make a completed page durable (which frees its slot).
     async fn next_wake(&mut self) -> Wake {
         let now = self.clock.now();
         let wanted = [
@@ -381,6 +385,14 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         let cancel = self.cancel.clone();
         let in_flight = &mut self.in_flight;
         let timer = &mut self.timer;
+        let frontier = &mut self.frontier;
+        let mut durable = std::pin::pin!(async {
+            if frontier.uncommitted() > 0 && frontier.failure().is_none() {
+                frontier.flush().await;
+            } else {
+                future::pending::<()>().await;
+            }
+        });
         future::poll_fn(|cx| {
             if watch_cancel && cancel.poll_cancelled(cx).is_ready() {
                 return Poll::Ready(Wake::Cancelled);
@@ -394,6 +406,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                     return Poll::Ready(Wake::Timer);
                 }
             }
+            if durable.poll_unpin(cx).is_ready() {
+                return Poll::Ready(Wake::Durable);
+            }
             Poll::Pending
         })
         .await
@@ -402,13 +417,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     /// Starts as many requests as the limits allow.
     async fn fill(&mut self) {
         let concurrency = self.spec.spec.concurrency as usize;
-        // A completed page keeps its slot until the store has made it durable.
-        while self.frontier.uncommitted() > 0
-            && self.in_flight.len() + self.frontier.uncommitted() >= concurrency
-            && self.frontier.failure().is_none()
-        {
-            self.frontier.flush().await;
-        }
+        // A completed page keeps its slot until the store has made it durable; `next_wake`
+        // wakes the engine when it has.
         self.ask_robots().await;
         let now = self.clock.now();
         if !self.delayed.is_empty() {

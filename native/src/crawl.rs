@@ -54,12 +54,14 @@ pub fn run(args: CrawlArgs) -> i32 {
             Err(e) => exit::usage(&e),
             Ok(sqlite::Opened::Finished { records }) => {
                 eprintln!(
-                    "the crawl in {} has already finished ({records} records): nothing to do. \
-                     `silk export {}` writes its records; --reset starts it over",
-                    db.display(),
+                    "the crawl in {0} has already finished ({records} records): nothing to do. \
+                     `silk export {0} -o FILE` writes its records; --reset starts it over",
                     db.display()
                 );
-                export_state(&args, db)
+                match args.out {
+                    Some(_) => export_state(&args, db),
+                    None => exit::OK,
+                }
             }
             Ok(sqlite::Opened::Ready(store)) => {
                 // The state file holds the records; --out is written from it afterwards,

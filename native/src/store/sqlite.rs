@@ -12,8 +12,9 @@
 //!   one transaction (group commit, WAL, `synchronous=FULL`). A page's record, its done
 //!   marker and its new links are one op, so they are durable together or not at all.
 //! - A completed page stays "uncommitted" until its transaction is durable; the engine
-//!   counts those against its concurrency limit and waits ([`Frontier::flush`]) when they
-//!   block it. Hence pages fetched but not durable at a crash are at most `concurrency`.
+//!   counts those against its concurrency limit and wakes ([`Frontier::flush`]) when the
+//!   writer has made them durable. Hence pages fetched but not durable at a crash are at
+//!   most `concurrency`.
 //! - A popped page is not written at all: its row stays queued until its record commits,
 //!   so after a crash it is simply queued again.
 //!
@@ -267,10 +268,9 @@ impl Frontier for SqliteFrontier {
         }
         let op = self.complete_op(record, new_links);
         self.writer.send(op);
-        // The engine flushes when uncommitted pages fill its slots, but only at the top of
-        // its fill step: a record completed inside that step without a fetch (robots
-        // disallows the URL) can fill the last slot with nothing in flight to wake it up.
-        // Keeping uncommitted pages below the concurrency here avoids that stall.
+        // The engine holds a slot per uncommitted page and waits for `flush` when they
+        // fill its slots, but records made without a fetch (a URL robots.txt disallows)
+        // take no slot: bound those here, so a crash never loses more than `concurrency`.
         while self.writer.uncommitted() >= self.concurrency {
             if !self.writer.wait_durable().await {
                 break;
