@@ -133,7 +133,9 @@ fn assert_every_page_exactly_once(arena: &ArenaProcess, records: &[Value]) {
 /// CSV export against the same state file.
 #[test]
 fn kill_nine_at_random_points_then_resume_loses_and_duplicates_nothing() {
-    let arena = ArenaProcess::start(&["--pages", "300", "--latency-ms", "20"]);
+    // Big enough that no run can finish before its kill: at most CONCURRENCY / 25 ms = 160
+    // pages/s, so 800 pages take at least 5 s, and the kills come after 3.6 s at most.
+    let arena = ArenaProcess::start(&["--pages", "800", "--latency-ms", "25"]);
     let tmp = TempDir::new("resume-kill");
     let db = tmp.path("crawl.db");
     let url = format!("{}/", arena.url);

@@ -62,13 +62,14 @@
 //! # Seen-set size
 //!
 //! Fingerprints only, bucketed into 2^14 integer sets that Redis stores as intsets.
-//! Measured on Redis 7.0 with random 64-bit fingerprints, `MEMORY USAGE` summed over all
-//! `seen:*` keys (used_memory growth in brackets):
+//! Measured on Redis 7.0 with random 64-bit fingerprints by `bash
+//! scripts/bench-redis-seen.sh`: `MEMORY USAGE` summed over all `seen:*` keys
+//! (used_memory growth in brackets):
 //!
 //! | URLs      | bucketed (this)      | one plain SET of fingerprints |
 //! |-----------|----------------------|-------------------------------|
-//! | 100 000   | 21.7 B/URL (25.1)    | 71.7 B/URL (79.7)             |
-//! | 1 000 000 | 10.1 B/URL (10.3)    | 64.4 B/URL (72.4)             |
+//! | 100 000   | 19.1 B/URL (22.5)    | 71.7 B/URL (79.7)             |
+//! | 1 000 000 |  9.8 B/URL (10.1)    | 64.4 B/URL (72.4)             |
 //!
 //! The buckets' key overhead (~130 B each, 2 MB once all exist) dominates small crawls;
 //! past ~6 million URLs buckets outgrow 512 members and become plain sets one by one.
