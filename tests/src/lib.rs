@@ -3,10 +3,11 @@
 //! is killed when its handle drops, so a failing test leaves nothing running.
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 /// The `silk` binary built by `cargo test --workspace` (or named by SILK_BIN).
@@ -27,6 +28,44 @@ pub fn silk_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// Runs `silk ARGS...` to its end.
+pub fn silk(args: &[&str]) -> Output {
+    Command::new(silk_bin())
+        .args(args)
+        .output()
+        .expect("silk runs")
+}
+
+/// Runs `silk ARGS...` and asserts that it succeeded.
+pub fn silk_ok(args: &[&str]) -> Output {
+    let o = silk(args);
+    assert!(
+        o.status.success(),
+        "silk {args:?}: exit {:?}: {}",
+        o.status,
+        stderr(&o)
+    );
+    o
+}
+
+/// What a finished `silk` printed on stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// `records` by their `url`; panics naming a URL recorded twice.
+pub fn records_by_url(records: &[Value]) -> BTreeMap<String, &Value> {
+    let mut by_url = BTreeMap::new();
+    for r in records {
+        let url = r["url"].as_str().expect("url").to_string();
+        assert!(
+            by_url.insert(url.clone(), r).is_none(),
+            "{url} recorded twice"
+        );
+    }
+    by_url
 }
 
 /// A `silk arena` child process.

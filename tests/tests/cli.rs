@@ -1,33 +1,17 @@
 //! `silk crawl` end to end: the real binary against a real `silk arena` over 127.0.0.1.
 
 use serde_json::Value;
-use silk_tests::{read_jsonl, silk_bin, ArenaProcess, TempDir};
-use std::collections::{BTreeMap, BTreeSet};
+use silk_tests::{
+    read_jsonl, records_by_url, silk, silk_bin, silk_ok, stderr, ArenaProcess, TempDir,
+};
+use std::collections::BTreeSet;
 use std::process::{Command, Output};
-
-fn silk(args: &[&str]) -> Output {
-    Command::new(silk_bin())
-        .args(args)
-        .output()
-        .expect("silk runs")
-}
 
 /// Runs `silk crawl URL ARGS...` and asserts that it succeeded.
 fn crawl_ok(url: &str, args: &[&str]) -> Output {
     let mut full = vec!["crawl", url];
     full.extend_from_slice(args);
-    let o = silk(&full);
-    assert!(
-        o.status.success(),
-        "silk {full:?}: exit {:?}: {}",
-        o.status,
-        stderr(&o)
-    );
-    o
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
+    silk_ok(&full)
 }
 
 fn path_of(url: &str) -> String {
@@ -63,13 +47,8 @@ fn crawls_the_arena_exactly_once() {
     assert_eq!(stats["duplicate_fetches"], 0, "{stats}");
     assert_eq!(stats["disallowed_fetches"], 0, "{stats}");
 
-    let mut by_url = BTreeMap::new();
+    let by_url = records_by_url(&records);
     for r in &records {
-        let url = r["url"].as_str().expect("url").to_string();
-        assert!(
-            by_url.insert(url.clone(), r).is_none(),
-            "{url} recorded twice"
-        );
         for key in [
             "final_url",
             "status",
@@ -80,7 +59,7 @@ fn crawls_the_arena_exactly_once() {
             "title",
             "h1",
         ] {
-            assert!(r.get(key).is_some(), "{url} lacks {key}: {r}");
+            assert!(r.get(key).is_some(), "{} lacks {key}: {r}", r["url"]);
         }
     }
     let covered: BTreeSet<String> = records

@@ -3,36 +3,16 @@
 //! SILK_RESUME_SEED=N replays a run), then resumed to the end.
 
 use serde_json::Value;
-use silk_tests::{read_jsonl, silk_bin, ArenaProcess, TempDir};
+use silk_tests::{
+    read_jsonl, records_by_url, silk, silk_bin, silk_ok, stderr, ArenaProcess, TempDir,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const CONCURRENCY: u64 = 4;
 const KILLS: u64 = 6;
-
-fn silk(args: &[&str]) -> Output {
-    Command::new(silk_bin())
-        .args(args)
-        .output()
-        .expect("silk runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = silk(args);
-    assert!(
-        o.status.success(),
-        "silk {args:?}: exit {:?}: {}",
-        o.status,
-        stderr(&o)
-    );
-    o
-}
 
 /// A small deterministic PRNG (splitmix64), so a failing run can be replayed by its seed.
 struct Rng(u64);
@@ -62,7 +42,7 @@ impl Rng {
 
 /// The `name: value` lines of `silk status`.
 fn status_of(db: &Path) -> BTreeMap<String, String> {
-    let o = ok(&["status", db.to_str().unwrap()]);
+    let o = silk_ok(&["status", db.to_str().unwrap()]);
     String::from_utf8_lossy(&o.stdout)
         .lines()
         .filter_map(|l| l.split_once(':'))
@@ -78,7 +58,7 @@ fn status_number(status: &BTreeMap<String, String>, key: &str) -> u64 {
 }
 
 fn export_jsonl(db: &Path, out: &Path) -> Vec<Value> {
-    ok(&["export", db.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    silk_ok(&["export", db.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     read_jsonl(out)
 }
 
@@ -87,12 +67,7 @@ fn export_jsonl(db: &Path, out: &Path) -> Vec<Value> {
 /// recorded twice, and nothing outside the site's page list is recorded (except URLs
 /// robots.txt disallows, which are recorded unfetched, and the calendar trap).
 fn assert_every_page_exactly_once(arena: &ArenaProcess, records: &[Value]) {
-    let mut by_url: BTreeMap<&str, u32> = BTreeMap::new();
-    for r in records {
-        *by_url.entry(r["url"].as_str().expect("url")).or_default() += 1;
-    }
-    let twice: Vec<_> = by_url.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "recorded more than once: {twice:?}");
+    records_by_url(records);
 
     let expected = arena.expected_pages();
     let mut problems = Vec::new();
@@ -175,7 +150,7 @@ fn kill_nine_at_random_points_then_resume_loses_and_duplicates_nothing() {
         last > 0,
         "the kills all came before any page was kept: {done_after_kills:?}"
     );
-    ok(&crawl);
+    silk_ok(&crawl);
 
     let stats = arena.stats();
     let duplicates = stats["duplicate_fetches"].as_u64().unwrap();
@@ -219,7 +194,7 @@ fn kill_nine_at_random_points_then_resume_loses_and_duplicates_nothing() {
         (s["page_requests"].clone(), s["robots_requests"].clone())
     };
     let before = fetches();
-    let again = ok(&crawl);
+    let again = silk_ok(&crawl);
     assert!(
         stderr(&again).contains("already finished"),
         "{}",
@@ -241,7 +216,7 @@ fn kill_nine_at_random_points_then_resume_loses_and_duplicates_nothing() {
 
     // CSV export: a header and one row per record.
     let csv = tmp.path("out.csv");
-    ok(&["export", db.to_str().unwrap(), "-o", csv.to_str().unwrap()]);
+    silk_ok(&["export", db.to_str().unwrap(), "-o", csv.to_str().unwrap()]);
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
     assert!(lines.next().unwrap().starts_with("url,final_url,status,"));

@@ -4,26 +4,15 @@
 
 use serde_json::Value;
 use silk_tests::redis_server::RedisServer;
-use silk_tests::{read_jsonl, silk_bin, ArenaProcess, TempDir};
+use silk_tests::{read_jsonl, records_by_url, silk, silk_bin, stderr, ArenaProcess, TempDir};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Each worker's concurrency, and the per-host limit that must hold across all of them.
 const CONCURRENCY: &str = "4";
 const PER_HOST: u64 = 4;
-
-fn silk(args: &[&str]) -> Output {
-    Command::new(silk_bin())
-        .args(args)
-        .output()
-        .expect("silk runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
 
 fn worker(site: &str, frontier: &str, out: &Path) -> Child {
     Command::new(silk_bin())
@@ -136,14 +125,7 @@ fn three_workers_one_killed_lose_nothing_and_record_once() {
     let o = silk(&["export", &frontier, "-o", all.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let records = read_jsonl(&all);
-    let mut by_url = BTreeMap::new();
-    for r in &records {
-        let url = r["url"].as_str().expect("url").to_string();
-        assert!(
-            by_url.insert(url.clone(), r).is_none(),
-            "{url} recorded twice"
-        );
-    }
+    records_by_url(&records);
     let covered: BTreeSet<&str> = records
         .iter()
         .flat_map(|r| [r["url"].as_str(), r["final_url"].as_str()])
