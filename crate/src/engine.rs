@@ -417,8 +417,6 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     /// Starts as many requests as the limits allow.
     async fn fill(&mut self) {
         let concurrency = self.spec.spec.concurrency as usize;
-        // A completed page keeps its slot until the store has made it durable; `next_wake`
-        // wakes the engine when it has.
         self.ask_robots().await;
         let now = self.clock.now();
         if !self.delayed.is_empty() {
@@ -434,6 +432,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             self.pop_again_at = None;
         }
         let lookahead = self.frontier.lookahead();
+        // A completed page keeps its slot until the store has made it durable; `next_wake`
+        // wakes the engine when it has.
         while self.in_flight.len() + self.frontier.uncommitted() < concurrency {
             if let Some((origin, job)) = self.hosts.take_ready(now) {
                 let gap = self.next_gap(&origin);

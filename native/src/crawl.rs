@@ -40,12 +40,9 @@ pub fn run(args: CrawlArgs) -> i32 {
         Ok(f) => f,
         Err(e) => return exit::usage(&e.message),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime::current_thread() {
         Ok(r) => r,
-        Err(e) => return exit::failure(&format!("cannot start the async runtime: {e}")),
+        Err(e) => return exit::failure(&e),
     };
     let crawler = Crawler::new(compiled, Rc::new(fetcher), Rc::new(PlatformClock::new()));
 
@@ -107,10 +104,9 @@ pub fn run(args: CrawlArgs) -> i32 {
 }
 
 fn open_writer(args: &CrawlArgs, spec: &CrawlSpec) -> Result<RecordWriter, String> {
-    let field_names: Vec<String> = spec.fields.iter().map(|f| f.name.clone()).collect();
     match &args.out {
-        Some(path) => RecordWriter::to_path(path, field_names),
-        None => Ok(RecordWriter::to_stdout(field_names)),
+        Some(path) => RecordWriter::to_path(path, spec),
+        None => Ok(RecordWriter::to_stdout(spec)),
     }
 }
 

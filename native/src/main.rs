@@ -9,6 +9,7 @@ mod duration;
 mod exit;
 mod output;
 mod progress;
+mod runtime;
 mod serve;
 mod state_cmd;
 mod store;

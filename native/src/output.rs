@@ -4,7 +4,7 @@
 //! record.
 
 use serde_json::Value;
-use silk::{Record, RECORD_COLUMNS};
+use silk::{CrawlSpec, Record, RECORD_COLUMNS};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
@@ -38,6 +38,12 @@ impl Format {
     }
 }
 
+/// The names of the spec's extracted fields: the CSV columns between the standard ones and
+/// `error`.
+fn field_names(spec: &CrawlSpec) -> Vec<String> {
+    spec.fields.iter().map(|f| f.name.clone()).collect()
+}
+
 pub struct RecordWriter {
     sink: Box<dyn Write>,
     format: Format,
@@ -49,15 +55,17 @@ pub struct RecordWriter {
 }
 
 impl RecordWriter {
-    pub fn to_path(path: &Path, field_names: Vec<String>) -> Result<RecordWriter, String> {
+    /// A writer of `spec`'s records to `path` (.jsonl or .csv, by extension).
+    pub fn to_path(path: &Path, spec: &CrawlSpec) -> Result<RecordWriter, String> {
         let format = Format::for_path(path)?;
         let file = File::create(path)
             .map_err(|e| format!("cannot create output file {}: {e}", path.display()))?;
-        Ok(Self::new(Box::new(file), format, field_names))
+        Ok(Self::new(Box::new(file), format, field_names(spec)))
     }
 
-    pub fn to_stdout(field_names: Vec<String>) -> RecordWriter {
-        Self::new(Box::new(io::stdout()), Format::Jsonl, field_names)
+    /// A writer of `spec`'s records to stdout, as JSONL.
+    pub fn to_stdout(spec: &CrawlSpec) -> RecordWriter {
+        Self::new(Box::new(io::stdout()), Format::Jsonl, field_names(spec))
     }
 
     fn new(sink: Box<dyn Write>, format: Format, fields: Vec<String>) -> RecordWriter {

@@ -28,11 +28,7 @@ fn is_redis(source: &str) -> bool {
 }
 
 fn block_on<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    Ok(runtime.block_on(work))
+    Ok(crate::runtime::current_thread()?.block_on(work))
 }
 
 pub fn export(args: ExportArgs) -> i32 {

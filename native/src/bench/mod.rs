@@ -254,7 +254,6 @@ fn bench_regime(
     Ok(summarize(&results, regime, c, probe_ms))
 }
 
-/// Sequential GETs of product pages: what one response costs with nothing else going on.
 /// Removes a `--state` database and its WAL files.
 fn remove_state(db: &Path) {
     for suffix in ["", "-wal", "-shm"] {
@@ -264,6 +263,7 @@ fn remove_state(db: &Path) {
     }
 }
 
+/// Sequential GETs of product pages: what one response costs with nothing else going on.
 fn probe_latency(addr: &str) -> Result<f64, String> {
     let mut times: Vec<f64> = (0..7)
         .map(|k| {

@@ -88,12 +88,9 @@ struct State {
 /// Runs `silk serve` until Ctrl-C and returns the exit code (like the other subcommands,
 /// it owns its runtime: a current-thread one, because the relay's fetcher is not `Send`).
 pub fn run(args: ServeArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime::current_thread() {
         Ok(r) => r,
-        Err(e) => return crate::exit::failure(&format!("cannot start the async runtime: {e}")),
+        Err(e) => return crate::exit::failure(&e),
     };
     match runtime.block_on(serve(args)) {
         Ok(()) => crate::exit::OK,

@@ -5,3 +5,18 @@
 
 pub mod redis;
 pub mod sqlite;
+
+use serde_json::{Map, Value};
+use silk::Record;
+
+/// A record as both stores keep it: its JSON object as text, the shape of a JSONL line.
+pub fn stored_record(record: &Record) -> String {
+    Value::Object(record.to_json()).to_string()
+}
+
+/// A record back from the text [`stored_record`] made.
+pub fn record_from_stored(text: &str) -> Result<Record, String> {
+    let map: Map<String, Value> =
+        serde_json::from_str(text).map_err(|e| format!("a stored record is not JSON: {e}"))?;
+    Record::from_json(&map)
+}

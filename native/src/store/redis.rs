@@ -88,6 +88,7 @@ mod link;
 mod report;
 mod seen;
 
+use crate::store::stored_record;
 use address::CrawlAddress;
 use heartbeat::Heartbeat;
 use link::Link;
@@ -396,7 +397,7 @@ impl Frontier for RedisFrontier {
     }
 
     async fn complete(&mut self, record: &Record, links: Vec<QueuedUrl>) -> bool {
-        let record_json = Value::Object(record.to_json()).to_string();
+        let record_json = stored_record(record);
         let error_kind = record
             .error
             .as_ref()

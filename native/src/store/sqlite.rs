@@ -27,6 +27,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+use crate::store::stored_record;
 use rusqlite::Connection;
 use silk::url_norm::fingerprint;
 use silk::{CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RobotsOutcome};
@@ -95,7 +96,7 @@ impl SqliteFrontier {
     }
 
     fn complete_op(&mut self, record: &Record, links: Vec<PageRow>) -> Op {
-        let json = serde_json::Value::Object(record.to_json()).to_string();
+        let json = stored_record(record);
         Op::Complete(Completion {
             fp: fingerprint(&record.url),
             status: record.status,
@@ -140,30 +141,30 @@ fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
     load_pages(conn, &mut loaded.memory).map_err(err)?;
     load_claims(conn, &mut loaded).map_err(err)?;
-    let mut stmt = conn
-        .prepare("SELECT origin, outcome FROM robots")
-        .map_err(err)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(err)?;
-    for row in rows {
-        let (origin, outcome) = row.map_err(err)?;
+    for (origin, outcome) in
+        origin_rows::<String>(conn, "SELECT origin, outcome FROM robots").map_err(err)?
+    {
         // An unreadable outcome is fetched again, which is always safe.
         if let Ok(outcome) = serde_json::from_str(&outcome) {
             loaded.robots.insert(origin, outcome);
         }
     }
-    let mut stmt = conn
-        .prepare("SELECT origin, next_start_ms FROM hosts")
-        .map_err(err)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
-        .map_err(err)?;
-    for row in rows {
-        let (origin, at) = row.map_err(err)?;
+    for (origin, at) in
+        origin_rows::<i64>(conn, "SELECT origin, next_start_ms FROM hosts").map_err(err)?
+    {
         loaded.host_not_before.insert(origin, at.max(0) as u64);
     }
     Ok(loaded)
+}
+
+/// The `(origin, value)` rows of a per-origin table.
+fn origin_rows<T: rusqlite::types::FromSql>(
+    conn: &Connection,
+    sql: &str,
+) -> rusqlite::Result<Vec<(String, T)>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
 }
 
 /// Done pages go into the seen-set, queued ones into the queue in their original order.

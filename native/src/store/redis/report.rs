@@ -3,7 +3,8 @@
 use super::address::CrawlAddress;
 use super::link::Link;
 use crate::output::RecordWriter;
-use silk::{CrawlSpec, Record};
+use crate::store::record_from_stored;
+use silk::CrawlSpec;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -48,8 +49,7 @@ pub async fn export(url: &str, out: &Path) -> Result<u64, String> {
         .query(::redis::cmd("GET").arg(format!("{prefix}spec")))
         .await?;
     let spec = CrawlSpec::from_json(&spec_text).map_err(|e| e.message)?;
-    let field_names = spec.fields.iter().map(|f| f.name.clone()).collect();
-    let mut writer = RecordWriter::to_path(out, field_names)?;
+    let mut writer = RecordWriter::to_path(out, &spec)?;
     let stream = format!("{prefix}records");
     let mut written = 0u64;
     loop {
@@ -68,8 +68,7 @@ pub async fn export(url: &str, out: &Path) -> Result<u64, String> {
         }
         for (_, fields) in &entries {
             let json = fields.get(1).ok_or("a stored record has no body")?;
-            let map = serde_json::from_str(json).map_err(|e| format!("a stored record: {e}"))?;
-            let record = Record::from_json(&map)?;
+            let record = record_from_stored(json)?;
             writer
                 .write(&record)
                 .map_err(|e| format!("cannot write {}: {e}", out.display()))?;

@@ -3,9 +3,9 @@
 
 use super::schema::{count, db_error, open_read_only, read_meta};
 use crate::output::RecordWriter;
+use crate::store::record_from_stored;
 use rusqlite::Connection;
-use serde_json::{Map, Value};
-use silk::{CrawlSpec, Record};
+use silk::CrawlSpec;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -14,8 +14,7 @@ use std::path::Path;
 pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
     let conn = open_read_only(db)?;
     let spec = stored_spec(&conn, db)?;
-    let field_names = spec.fields.iter().map(|f| f.name.clone()).collect();
-    let mut writer = RecordWriter::to_path(out, field_names)?;
+    let mut writer = RecordWriter::to_path(out, &spec)?;
     let write_err = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
     let read_err = |e: rusqlite::Error| db_error(db, format!("cannot read records: {e}"));
     let mut stmt = conn
@@ -25,18 +24,12 @@ pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
     let mut written = 0;
     while let Some(row) = rows.next().map_err(read_err)? {
         let text: String = row.get(0).map_err(read_err)?;
-        let record = parse_record(&text).map_err(|e| db_error(db, e))?;
+        let record = record_from_stored(&text).map_err(|e| db_error(db, e))?;
         writer.write(&record).map_err(write_err)?;
         written += 1;
     }
     writer.flush().map_err(write_err)?;
     Ok(written)
-}
-
-fn parse_record(text: &str) -> Result<Record, String> {
-    let map: Map<String, Value> =
-        serde_json::from_str(text).map_err(|e| format!("a stored record is not JSON: {e}"))?;
-    Record::from_json(&map)
 }
 
 fn stored_spec(conn: &Connection, db: &Path) -> Result<CrawlSpec, String> {
