@@ -2,10 +2,12 @@
 -- First the leases of dead workers (whose alive: key expired) go back to the front of the
 -- queue. Then the head of the queue moves into leases:{me}. With the queue empty, the
 -- answer is 'later' while any worker still holds a lease (its page may bring links), else
--- 'empty', and the crawl is marked finished.
+-- 'empty', and the crawl is marked finished. A worker whose own alive: key has lapsed (it
+-- was paused for longer than its lease and others took its URLs) gets nothing until its
+-- heartbeat has announced it again: a lease granted now would be reaped at once.
 -- ARGV: prefix, me
--- Returns {'url', item, queue length} | {'later', 'mine' if `me` holds leases else
--- 'others', 0} | {'empty', '', 0}.
+-- Returns {'url', item, queue length} | {'later', 'mine' if `me` holds leases, 'dead' if
+-- `me` is presumed dead, else 'others', 0} | {'empty', '', 0}.
 local P, me = ARGV[1], ARGV[2]
 local queue = P .. 'queue'
 
@@ -21,6 +23,9 @@ for _, worker in ipairs(redis.call('SMEMBERS', P .. 'workers')) do
     redis.call('DEL', P .. 'leases:' .. worker)
     redis.call('SREM', P .. 'workers', worker)
   end
+end
+if redis.call('EXISTS', P .. 'alive:' .. me) == 0 then
+  return {'later', 'dead', 0}
 end
 redis.call('SADD', P .. 'workers', me)
 
