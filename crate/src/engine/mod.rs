@@ -1,9 +1,9 @@
 //! The crawl loop. One future drives everything: it pops URLs from the [`Frontier`], parks
 //! them per host until politeness allows ([`HostSlots`]), keeps at most `concurrency` fetches
 //! in flight in a `FuturesUnordered` (asyncio's semaphore-bounded `gather`), and turns each
-//! finished fetch into redirects, retries, or a [`Record`] plus new links. It never spawns,
-//! never needs `Send`, and knows no runtime: tokio polls it on native, the JS event loop in
-//! the browser.
+//! finished fetch into redirects, retries, or a [`Record`](crate::events::Record) plus new
+//! links. It never spawns, never needs `Send`, and knows no runtime: tokio polls it on
+//! native, the JS event loop in the browser.
 //!
 //! ```text
 //! frontier --pop--> host queue --slot free & delay passed & robots ok--> in flight
@@ -11,23 +11,29 @@
 //!     |                 |  +------ redirect hop / retry after backoff --------+
 //!     +-- new links ----+--------- record + links <-- decode + extract <-------+
 //! ```
+//!
+//! This module is the loop and its scheduling (pop, park, permit, start, wake); [`job`]
+//! holds the units of work, [`robots_fetch`] gets each host's robots.txt, and
+//! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record.
 
+mod job;
+mod page_outcome;
+mod robots_fetch;
+
+use self::job::{ms, origin_of, timed_fetch, Done, Job, SplitMix, Wake};
 use crate::cancel::CancelHandle;
 use crate::clock::Clock;
-use crate::decode::{decode_html, is_html};
-use crate::events::{Counters, Event, Record, Stats};
-use crate::extract::extract;
-use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
-use crate::frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
+use crate::events::{Counters, Event, Stats};
+use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest};
+use crate::frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl};
 use crate::host_slots::{HostSlots, RobotsState};
 use crate::robots::RobotsRules;
 use crate::scope::ScopeRules;
 use crate::spec::CompiledSpec;
 use crate::url_norm::parse_link;
-use futures::future::{self, Either, LocalBoxFuture};
+use futures::future::{self, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, LocalBoxStream};
 use futures::{FutureExt, StreamExt};
-use serde_json::Value;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -37,10 +43,6 @@ use url::Url;
 const CANCEL_GRACE: Duration = Duration::from_secs(2);
 /// Progress events are sent at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-/// A Retry-After longer than this is not waited for: the response is recorded instead.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-/// Redirects followed when fetching robots.txt (RFC 9309 asks for at least five).
-const ROBOTS_REDIRECTS: u32 = 5;
 const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 
 /// A configured crawl, ready to run.
@@ -96,121 +98,6 @@ impl<F: Frontier + 'static> Crawler<F> {
         let driver = futures::stream::once(run).filter_map(|_| async { None });
         futures::stream::select(driver, rx).boxed_local()
     }
-}
-
-/// One URL being worked on, across its redirect hops and retries.
-#[derive(Debug, Clone)]
-struct Job {
-    /// The URL of the current hop.
-    url: Url,
-    depth: u32,
-    referer: Option<Rc<str>>,
-    /// Hops so far, starting with the URL as queued (the record's `url`).
-    chain: Vec<Url>,
-    /// Retries made for the current hop.
-    attempt: u32,
-    started_ms: Option<f64>,
-    slot: u32,
-    /// Not to be started before this time (retry backoff).
-    not_before: Duration,
-    bytes: u64,
-}
-
-impl Job {
-    /// The URL as queued: the record's `url`.
-    fn requested(&self) -> &Url {
-        &self.chain[0]
-    }
-
-    fn page(q: QueuedUrl) -> Job {
-        Job {
-            chain: vec![q.url.clone()],
-            url: q.url,
-            depth: q.depth,
-            referer: q.referer,
-            attempt: 0,
-            started_ms: None,
-            slot: 0,
-            not_before: Duration::ZERO,
-            bytes: 0,
-        }
-    }
-}
-
-enum Done {
-    Page {
-        slot: u32,
-        result: Result<FetchResponse, FetchError>,
-    },
-    Robots {
-        origin: Rc<str>,
-        outcome: RobotsOutcome,
-        requests: u64,
-    },
-}
-
-enum Wake {
-    Done(Done),
-    Timer,
-    Cancelled,
-    /// The store made completed pages durable: their slots are free again.
-    Durable,
-}
-
-/// `scheme://host[:port]` of `url`: borrowed from its serialization (which already has the
-/// default port removed) unless credentials sit in between.
-fn origin_of(url: &Url) -> std::borrow::Cow<'_, str> {
-    if url.username().is_empty() && url.password().is_none() {
-        return std::borrow::Cow::Borrowed(&url[..url::Position::AfterPort]);
-    }
-    let mut s = String::with_capacity(32);
-    s.push_str(url.scheme());
-    s.push_str("://");
-    s.push_str(url.host_str().unwrap_or(""));
-    if let Some(p) = url.port() {
-        s.push(':');
-        s.push_str(&p.to_string());
-    }
-    std::borrow::Cow::Owned(s)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// A small deterministic PRNG for jitter (no OS randomness needed on wasm).
-struct SplitMix(u64);
-impl SplitMix {
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Fetches with the spec's timeout, enforced here so both platforms behave alike: when the
-/// timer wins, the fetch future is dropped, which aborts the request.
-fn timed_fetch(
-    fetcher: &dyn Fetch,
-    clock: &dyn Clock,
-    request: FetchRequest,
-) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
-    let timeout = request.timeout;
-    let fetch = fetcher.fetch(request);
-    let sleep = clock.sleep(timeout);
-    async move {
-        match future::select(fetch, sleep).await {
-            Either::Left((result, _)) => result,
-            Either::Right(_) => Err(FetchError::new(
-                ErrorKind::Timeout,
-                format!("no complete response within {} ms", timeout.as_millis()),
-            )),
-        }
-    }
-    .boxed_local()
 }
 
 struct Run<F: Frontier, E: FnMut(Event)> {
@@ -464,20 +351,6 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
     }
 
-    /// Looks up the robots.txt of hosts met for the first time in the store, or starts
-    /// fetching it.
-    async fn ask_robots(&mut self) {
-        for origin in std::mem::take(&mut self.robots_wanted) {
-            match self.frontier.robots(&origin).await {
-                Some(outcome) => self.apply_robots(&origin, outcome),
-                None => {
-                    let task = self.robots_task(origin);
-                    self.in_flight.push(task);
-                }
-            }
-        }
-    }
-
     /// The delay the next request to `origin` imposes on the one after it (jittered).
     fn next_gap(&mut self, origin: &str) -> Duration {
         let delay = self.hosts.get_mut(origin).delay;
@@ -523,74 +396,6 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             max_body_bytes: s.max_body_bytes as usize,
             timeout: Duration::from_millis(s.timeout_ms),
         }
-    }
-
-    /// Fetches `origin/robots.txt`, following a few redirects, and turns the outcome into
-    /// rules per RFC 9309 (4xx: allow all; 5xx, 429 or unreachable: disallow all).
-    fn robots_task(&self, origin: Rc<str>) -> LocalBoxFuture<'static, Done> {
-        let mut request = self.request_for(
-            &Url::parse(&format!("{origin}/robots.txt")).expect("an origin is a valid base"),
-            None,
-        );
-        let fetcher = self.fetcher.clone();
-        let clock = self.clock.clone();
-        async move {
-            let mut requests = 0u64;
-            let outcome = loop {
-                requests += 1;
-                match timed_fetch(&*fetcher, &*clock, request.clone()).await {
-                    Ok(resp) if (300..400).contains(&resp.status) => {
-                        match resp
-                            .header("location")
-                            .and_then(|l| parse_link(&request.url, l))
-                        {
-                            Some(next) if requests <= ROBOTS_REDIRECTS as u64 => request.url = next,
-                            // RFC 9309 2.3.1.2: too many redirects means unavailable (allow).
-                            _ => break RobotsOutcome::unavailable(),
-                        }
-                    }
-                    Ok(resp) => {
-                        let readable = (200..300).contains(&resp.status)
-                            || (400..500).contains(&resp.status) && resp.status != 429;
-                        break RobotsOutcome {
-                            status: resp.status,
-                            body: String::from_utf8_lossy(&resp.body).into_owned(),
-                            note: (!readable)
-                                .then(|| format!("robots.txt answered HTTP {}", resp.status)),
-                        };
-                    }
-                    // A browser that may not read robots.txt (no CORS) would otherwise block
-                    // the whole site; let each page fail with its own, honest error instead.
-                    Err(e) if matches!(e.kind, ErrorKind::Cors | ErrorKind::MixedContent) => {
-                        break RobotsOutcome::unavailable()
-                    }
-                    Err(e) => {
-                        break RobotsOutcome::unreachable(format!(
-                            "robots.txt could not be fetched ({e})"
-                        ))
-                    }
-                }
-            };
-            Done::Robots {
-                origin,
-                outcome,
-                requests,
-            }
-        }
-        .boxed_local()
-    }
-
-    /// Turns a host's robots.txt outcome into its rules, robots note and Crawl-delay.
-    fn apply_robots(&mut self, origin: &str, outcome: RobotsOutcome) {
-        let rules =
-            RobotsRules::for_response(outcome.status, outcome.body.as_bytes(), &self.product_token);
-        let host = self.hosts.get_mut(origin);
-        host.robots_note = outcome.note.map(Rc::from);
-        if let Some(secs) = rules.crawl_delay() {
-            let cd = Duration::from_secs_f64(secs.clamp(0.0, 3600.0));
-            host.delay = host.delay.max(cd);
-        }
-        host.robots = RobotsState::Ready(Rc::new(rules));
     }
 
     async fn start(&mut self, origin: &Rc<str>, mut job: Job, now: Duration, gap: Duration) {
@@ -668,217 +473,6 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 self.page_done(job, result).await;
             }
         }
-    }
-
-    async fn page_done(&mut self, mut job: Job, result: Result<FetchResponse, FetchError>) {
-        let retries = self.spec.spec.retries;
-        let resp = match result {
-            Err(e) if e.kind.is_transient() && job.attempt < retries => {
-                let wait = self.backoff(job.attempt);
-                return self.retry(job, wait);
-            }
-            Err(e) => {
-                return self
-                    .emit_record(job, None, Vec::new(), Some(e), Vec::new())
-                    .await
-            }
-            Ok(resp) => resp,
-        };
-        job.bytes += resp.body.len() as u64;
-        if let Some(final_url) = resp.url.as_ref().filter(|u| **u != job.url) {
-            // The platform followed redirects itself (the browser): the target is fetched
-            // already, but a page seen before or out of scope is recorded, not used again.
-            if let Some(norm) = parse_link(final_url, final_url.as_str()) {
-                let use_it = self.claim_target(&norm, &job).await;
-                job.url = norm;
-                if !use_it {
-                    return self
-                        .emit_record(job, Some(resp.status), Vec::new(), None, Vec::new())
-                        .await;
-                }
-            }
-        }
-        let status = resp.status;
-        if (300..400).contains(&status) && status != 304 {
-            return self.redirect(job, resp).await;
-        }
-        if (status == 429 || status == 408 || (500..600).contains(&status)) && job.attempt < retries
-        {
-            match self.retry_after(&resp) {
-                Some(wait) if wait > MAX_RETRY_AFTER => {}
-                Some(wait) => return self.retry(job, wait),
-                None => {
-                    let wait = self.backoff(job.attempt);
-                    return self.retry(job, wait);
-                }
-            }
-        }
-        self.page_fetched(job, resp).await;
-    }
-
-    fn backoff(&mut self, attempt: u32) -> Duration {
-        let base = Duration::from_millis(500) * 2u32.saturating_pow(attempt.min(10));
-        base.mul_f64(0.5 + self.rng.next_f64())
-    }
-
-    /// Retry-After as seconds, or as an HTTP date relative to the response's Date header
-    /// (so no wall clock is needed, which wasm lacks).
-    fn retry_after(&self, resp: &FetchResponse) -> Option<Duration> {
-        let value = resp.header("retry-after")?.trim();
-        if let Ok(secs) = value.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
-        }
-        let at = httpdate::parse_http_date(value).ok()?;
-        let date = httpdate::parse_http_date(resp.header("date")?).ok()?;
-        Some(at.duration_since(date).unwrap_or(Duration::ZERO))
-    }
-
-    fn retry(&mut self, mut job: Job, wait: Duration) {
-        job.attempt += 1;
-        job.not_before = self.clock.now() + wait;
-        self.stats.retries += 1;
-        self.delayed.push(job);
-    }
-
-    async fn redirect(&mut self, mut job: Job, resp: FetchResponse) {
-        let target = resp
-            .header("location")
-            .and_then(|l| parse_link(&job.url, l));
-        let Some(target) = target else {
-            let err = FetchError::new(
-                ErrorKind::Http,
-                format!("HTTP {} without a usable Location header", resp.status),
-            );
-            return self
-                .emit_record(job, Some(resp.status), Vec::new(), Some(err), Vec::new())
-                .await;
-        };
-        if job.chain.contains(&target) {
-            let path: Vec<&str> = job.chain.iter().map(Url::as_str).collect();
-            let err = FetchError::new(
-                ErrorKind::RedirectLoop,
-                format!("redirect loop: {} -> {}", path.join(" -> "), target),
-            );
-            job.url = target;
-            return self
-                .emit_record(job, Some(resp.status), Vec::new(), Some(err), Vec::new())
-                .await;
-        }
-        if job.chain.len() > self.spec.spec.max_redirects as usize {
-            let err = FetchError::new(
-                ErrorKind::TooManyRedirects,
-                format!("more than {} redirects", self.spec.spec.max_redirects),
-            );
-            job.url = target;
-            return self
-                .emit_record(job, Some(resp.status), Vec::new(), Some(err), Vec::new())
-                .await;
-        }
-        let follow = self.claim_target(&target, &job).await;
-        job.url = target;
-        if !follow {
-            // Out of scope, or fetched on its own: record the redirect as it is.
-            return self
-                .emit_record(job, Some(resp.status), Vec::new(), None, Vec::new())
-                .await;
-        }
-        job.chain.push(job.url.clone());
-        job.attempt = 0;
-        self.park(job, true);
-    }
-
-    async fn page_fetched(&mut self, job: Job, resp: FetchResponse) {
-        let status = resp.status;
-        if status >= 400 {
-            let err = FetchError::new(ErrorKind::Http, format!("HTTP {status}"));
-            return self
-                .emit_record(job, Some(status), Vec::new(), Some(err), Vec::new())
-                .await;
-        }
-        let content_type = resp.header("content-type");
-        if !is_html(content_type, &resp.body) {
-            return self
-                .emit_record(job, Some(status), Vec::new(), None, Vec::new())
-                .await;
-        }
-        let want_links = self.spec.spec.max_depth.is_none_or(|m| job.depth < m);
-        let content = {
-            let (text, _) = decode_html(content_type, &resp.body);
-            extract(&text, &job.url, &self.spec, want_links)
-        };
-        let referer: Rc<str> = Rc::from(job.url.as_str());
-        let next_depth = job.depth + 1;
-        let mut links = Vec::new();
-        for link in content.links.into_iter().chain(content.refresh) {
-            if self.scope.admits(&link, next_depth) {
-                links.push(QueuedUrl {
-                    url: link,
-                    depth: next_depth,
-                    referer: Some(referer.clone()),
-                });
-            } else {
-                self.stats.links_filtered += 1;
-            }
-        }
-        self.emit_record(job, Some(status), content.fields, None, links)
-            .await;
-    }
-
-    /// Hands a job's record and the links found on its page to the frontier as one step,
-    /// then reports the record.
-    async fn emit_record(
-        &mut self,
-        job: Job,
-        status: Option<u16>,
-        fields: Vec<(String, Value)>,
-        error: Option<FetchError>,
-        links: Vec<QueuedUrl>,
-    ) {
-        let record = self.build_record(job, status, fields, error);
-        if self.frontier.complete(&record, links).await {
-            self.report(record);
-        }
-    }
-
-    fn build_record(
-        &self,
-        job: Job,
-        status: Option<u16>,
-        mut fields: Vec<(String, Value)>,
-        error: Option<FetchError>,
-    ) -> Record {
-        if fields.is_empty() {
-            fields = self.null_fields();
-        }
-        let started_ms = job.started_ms.unwrap_or_else(|| self.now_ms());
-        Record {
-            final_url: (status.is_some() || job.url != *job.requested())
-                .then(|| job.url.to_string()),
-            url: job.requested().to_string(),
-            status,
-            depth: job.depth,
-            referer: job.referer.as_deref().map(String::from),
-            bytes: job.bytes,
-            elapsed_ms: (self.now_ms() - started_ms).max(0.0),
-            fields,
-            error,
-            started_ms,
-            slot: job.slot,
-        }
-    }
-
-    fn report(&mut self, record: Record) {
-        self.stats.count(&record);
-        (self.emit)(Event::Record(record));
-        self.maybe_progress(false);
-    }
-
-    fn null_fields(&self) -> Vec<(String, Value)> {
-        self.spec
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), Value::Null))
-            .collect()
     }
 
     fn counters(&self) -> Counters {
