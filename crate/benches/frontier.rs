@@ -41,11 +41,7 @@ fn main() {
             )));
         }
         // Parsed here, as the engine parses links out of a page before queueing them.
-        let queued = block_on(frontier.add(QueuedUrl {
-            url: url(i),
-            depth: 3,
-            referer: referer.clone(),
-        }));
+        let queued = block_on(frontier.add(QueuedUrl::new(url(i), 3, referer.clone())));
         assert!(queued);
     }
     let push_ns = t.elapsed().as_secs_f64() * 1e9 / N as f64;

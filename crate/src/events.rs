@@ -20,6 +20,10 @@ pub const RECORD_COLUMNS: &[&str] = &[
     "error",
 ];
 
+/// The key under which a record carries its page handler's items (JSON output, stored
+/// records). Not a field name either.
+pub const ITEMS_COLUMN: &str = "items";
+
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -33,6 +37,9 @@ pub struct Record {
     /// Extracted fields in spec order: a string, an array of strings, or null if no match.
     pub fields: Vec<(String, Value)>,
     pub error: Option<FetchError>,
+    /// What the crawl's page handler yielded for this page (empty without a handler).
+    /// Stored with the record, so a `--state` store commits both or neither.
+    pub items: Vec<Value>,
     /// When the request started, milliseconds since the crawl began (for timelines).
     pub started_ms: f64,
     /// Which concurrency slot carried it (for timelines: one lane per slot).
@@ -64,6 +71,9 @@ impl Record {
             err.insert("kind".into(), Value::from(e.kind.as_str()));
             err.insert("message".into(), Value::from(e.message.clone()));
             m.insert("error".into(), Value::Object(err));
+        }
+        if !self.items.is_empty() {
+            m.insert(ITEMS_COLUMN.into(), Value::Array(self.items.clone()));
         }
         m
     }
@@ -97,10 +107,14 @@ impl Record {
             elapsed_ms: number("elapsed_ms").unwrap_or(0.0),
             fields: m
                 .iter()
-                .filter(|(k, _)| !RECORD_COLUMNS.contains(&k.as_str()))
+                .filter(|(k, _)| !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN)
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             error,
+            items: match m.get(ITEMS_COLUMN) {
+                Some(Value::Array(items)) => items.clone(),
+                _ => Vec::new(),
+            },
             started_ms: 0.0,
             slot: 0,
         })
@@ -145,8 +159,11 @@ pub struct Stats {
     /// Requests sent, including retries, redirect hops and robots.txt.
     pub requests: u64,
     pub retries: u64,
-    /// Links seen but not followed because of scope, allow/deny, depth or follow selector.
+    /// Links seen but not followed because of scope, allow/deny, depth or follow selector
+    /// (or, from a handler's follow list, because they were not http(s) URLs).
     pub links_filtered: u64,
+    /// Items yielded by the page handler.
+    pub items: u64,
     /// URLs still queued when the crawl ended (page limit or cancel).
     pub queued_remaining: u64,
     pub cancelled: bool,
@@ -158,6 +175,7 @@ impl Stats {
     pub(crate) fn count(&mut self, record: &Record) {
         self.pages += 1;
         self.bytes += record.bytes;
+        self.items += record.items.len() as u64;
         if let Some(s) = record.status {
             *self.status_counts.entry(s).or_default() += 1;
         }
@@ -185,6 +203,9 @@ pub enum Event {
         slot: u32,
         started_ms: f64,
     },
+    /// An item the page handler yielded on the page `url`, sent just before that page's
+    /// record.
+    Item { url: String, item: Value },
     /// A URL is finished: fetched, or failed with its error kind.
     Record(Record),
     /// Counters, sent after every record and at most every few hundred milliseconds.
@@ -209,6 +230,11 @@ impl Event {
                 m.insert("depth".into(), Value::from(*depth));
                 m.insert("slot".into(), Value::from(*slot));
                 m.insert("started_ms".into(), Value::from(*started_ms));
+            }
+            Event::Item { url, item } => {
+                m.insert("type".into(), "item".into());
+                m.insert("item".into(), item.clone());
+                m.insert("url".into(), Value::from(url.clone()));
             }
             Event::Record(r) => {
                 m.insert("type".into(), "record".into());
@@ -252,6 +278,7 @@ mod tests {
                 ("none".into(), Value::Null),
             ],
             error: Some(FetchError::new(ErrorKind::Http, "HTTP 404")),
+            items: vec![serde_json::json!({"name": "x", "n": [1, 2]})],
             started_ms: 0.0,
             slot: 0,
         };

@@ -74,13 +74,16 @@ pub enum ErrorKind {
     Robots,
     /// The URL could not be parsed or has an unsupported scheme.
     InvalidUrl,
+    /// The page was fetched, but the crawl's page handler (user code) failed on it: it
+    /// returned an error, threw, panicked, or did not finish within the request timeout.
+    Handler,
     /// Anything else.
     Other,
 }
 
 impl ErrorKind {
     /// Every kind, for mapping names back (a relay's JSON, a stored record).
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -94,6 +97,7 @@ impl ErrorKind {
         ErrorKind::TooManyRedirects,
         ErrorKind::Robots,
         ErrorKind::InvalidUrl,
+        ErrorKind::Handler,
         ErrorKind::Other,
     ];
 
@@ -112,6 +116,7 @@ impl ErrorKind {
             ErrorKind::TooManyRedirects => "too_many_redirects",
             ErrorKind::Robots => "robots",
             ErrorKind::InvalidUrl => "invalid_url",
+            ErrorKind::Handler => "handler",
             ErrorKind::Other => "other",
         }
     }

@@ -7,7 +7,8 @@ use crate::events::Record;
 use crate::seen::SeenSet;
 use crate::url_norm::fingerprint;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use serde_json::Value;
+use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 use url::Url;
@@ -20,6 +21,24 @@ pub struct QueuedUrl {
     pub depth: u32,
     /// The page that linked to it (sent as `Referer`).
     pub referer: Option<Rc<str>>,
+    /// Higher is popped sooner (a page handler's [`Follow::priority`](crate::handler::Follow));
+    /// 0 for links the spec's rules found. Equal priorities pop breadth-first.
+    pub priority: i32,
+    /// What a page handler attached to the link, handed to the linked page's handler.
+    pub meta: Option<Rc<Value>>,
+}
+
+impl QueuedUrl {
+    /// A URL with no priority and no meta.
+    pub fn new(url: Url, depth: u32, referer: Option<Rc<str>>) -> Self {
+        QueuedUrl {
+            url,
+            depth,
+            referer,
+            priority: 0,
+            meta: None,
+        }
+    }
 }
 
 /// What [`Frontier::pop`] found.
@@ -160,8 +179,11 @@ pub trait Frontier {
     }
 }
 
-/// The default, in-memory frontier: a FIFO queue (which is breadth-first, since links of a
-/// depth-d page are depth d+1 and pages are popped in order) and a fingerprint seen-set.
+/// The default, in-memory frontier: FIFO queues per priority (all links the spec's rules
+/// find have priority 0, so a crawl without a page handler has one queue, which is
+/// breadth-first since links of a depth-d page are depth d+1 and pages are popped in order)
+/// and a fingerprint seen-set. The highest non-empty priority is popped first, Scrapy's
+/// priority queue of FIFO queues.
 ///
 /// Queued URLs are kept as text, back to back in 64 KiB chunks, not as `Url` values: a
 /// `Url` is about 90 bytes plus its own heap string (about 210 bytes per queued URL with
@@ -170,19 +192,29 @@ pub trait Frontier {
 /// 100 MB this way instead of 210 (`cargo bench -p silk --bench frontier`).
 #[derive(Default)]
 pub struct MemoryFrontier {
+    /// Priority 0: every link unless a handler says otherwise.
+    normal: UrlQueue,
+    /// Other priorities, each non-empty.
+    prioritised: BTreeMap<i32, UrlQueue>,
+    seen: SeenSet,
+}
+
+/// One FIFO of queued URLs.
+#[derive(Default)]
+struct UrlQueue {
     queue: VecDeque<Entry>,
     /// URL text of the queued entries, in queue order. The first chunk is read from
     /// `head`; a chunk is freed once it has been read to the end.
     text: VecDeque<Vec<u8>>,
     head: usize,
-    seen: SeenSet,
 }
 
-/// A queued URL without its text (which is in [`MemoryFrontier::text`]).
+/// A queued URL without its text (which is in [`UrlQueue::text`]).
 struct Entry {
     len: u32,
     depth: u32,
     referer: Option<Rc<str>>,
+    meta: Option<Rc<Value>>,
 }
 
 const CHUNK: usize = 64 * 1024;
@@ -201,7 +233,21 @@ impl MemoryFrontier {
         self.seen.len()
     }
 
-    fn push_text(&mut self, url: &str) {
+    /// The queue to pop next: the highest priority that has URLs.
+    fn next_queue(&mut self) -> Option<(i32, &mut UrlQueue)> {
+        let top = self.prioritised.keys().next_back().copied();
+        match top {
+            Some(p) if p > 0 || self.normal.queue.is_empty() => {
+                self.prioritised.get_mut(&p).map(|q| (p, q))
+            }
+            _ if !self.normal.queue.is_empty() => Some((0, &mut self.normal)),
+            _ => None,
+        }
+    }
+}
+
+impl UrlQueue {
+    fn push(&mut self, url: &str, entry: Entry) {
         let room = self.text.back().map_or(0, |c| c.capacity() - c.len());
         if room < url.len() {
             self.text
@@ -212,6 +258,13 @@ impl MemoryFrontier {
             .back_mut()
             .expect("a chunk with room was just ensured");
         chunk.extend_from_slice(url.as_bytes());
+        self.queue.push_back(entry);
+    }
+
+    fn pop(&mut self) -> Option<(Option<String>, Entry)> {
+        let entry = self.queue.pop_front()?;
+        let text = self.take_text(entry.len as usize);
+        Some((text, entry))
     }
 
     /// The next `len` bytes of queued text.
@@ -237,12 +290,19 @@ impl Frontier for MemoryFrontier {
         let url = item.url.as_str();
         let new = self.seen.insert(fingerprint(url));
         if new {
-            self.push_text(url);
-            self.queue.push_back(Entry {
-                len: url.len() as u32,
-                depth: item.depth,
-                referer: item.referer,
-            });
+            let queue = match item.priority {
+                0 => &mut self.normal,
+                p => self.prioritised.entry(p).or_default(),
+            };
+            queue.push(
+                url,
+                Entry {
+                    len: url.len() as u32,
+                    depth: item.depth,
+                    referer: item.referer,
+                    meta: item.meta,
+                },
+            );
         }
         new
     }
@@ -252,8 +312,13 @@ impl Frontier for MemoryFrontier {
     }
 
     async fn pop(&mut self) -> Pop {
-        while let Some(entry) = self.queue.pop_front() {
-            let text = self.take_text(entry.len as usize);
+        while let Some((priority, queue)) = self.next_queue() {
+            let Some((text, entry)) = queue.pop() else {
+                break;
+            };
+            if priority != 0 && queue.queue.is_empty() {
+                self.prioritised.remove(&priority);
+            }
             // The text is a `Url`'s own serialization, which parses back to the same `Url`.
             match text.as_deref().map(Url::parse) {
                 Some(Ok(url)) => {
@@ -261,6 +326,8 @@ impl Frontier for MemoryFrontier {
                         url,
                         depth: entry.depth,
                         referer: entry.referer,
+                        priority,
+                        meta: entry.meta,
                     })
                 }
                 _ => debug_assert!(false, "queued URL text does not parse: {text:?}"),
@@ -270,7 +337,12 @@ impl Frontier for MemoryFrontier {
     }
 
     fn len(&self) -> usize {
-        self.queue.len()
+        self.normal.queue.len()
+            + self
+                .prioritised
+                .values()
+                .map(|q| q.queue.len())
+                .sum::<usize>()
     }
 }
 
@@ -289,11 +361,11 @@ mod tests {
             .collect();
         urls.insert(2500, long);
         for (i, u) in urls.iter().enumerate() {
-            let item = QueuedUrl {
-                url: Url::parse(u).unwrap(),
-                depth: i as u32,
-                referer: (i % 2 == 0).then(|| referer.clone()),
-            };
+            let item = QueuedUrl::new(
+                Url::parse(u).unwrap(),
+                i as u32,
+                (i % 2 == 0).then(|| referer.clone()),
+            );
             assert!(block_on(f.add(item.clone())));
             assert!(!block_on(f.add(item)), "a URL is queued once");
         }
@@ -311,13 +383,35 @@ mod tests {
         // Interleaved adds and pops reuse the last chunk.
         for i in 0..3 {
             let url = Url::parse(&format!("http://h/again/{i}")).unwrap();
-            block_on(f.add(QueuedUrl {
-                url: url.clone(),
-                depth: 0,
-                referer: None,
-            }));
+            block_on(f.add(QueuedUrl::new(url.clone(), 0, None)));
             assert!(matches!(block_on(f.pop()), Pop::Url(q) if q.url == url));
         }
-        assert!(f.text.len() <= 1);
+        assert!(f.normal.text.len() <= 1);
+    }
+
+    #[test]
+    fn higher_priority_first_then_fifo_with_meta() {
+        let mut f = MemoryFrontier::new();
+        let add = |f: &mut MemoryFrontier, path: &str, priority: i32| {
+            let mut q = QueuedUrl::new(Url::parse(&format!("http://h/{path}")).unwrap(), 1, None);
+            q.priority = priority;
+            q.meta = Some(Rc::new(Value::from(path)));
+            assert!(block_on(f.add(q)));
+        };
+        add(&mut f, "a0", 0);
+        add(&mut f, "b-1", -1);
+        add(&mut f, "c5", 5);
+        add(&mut f, "d0", 0);
+        add(&mut f, "e5", 5);
+        add(&mut f, "f2", 2);
+        assert_eq!(f.len(), 6);
+        let mut order = Vec::new();
+        while let Pop::Url(q) = block_on(f.pop()) {
+            assert_eq!(q.meta.as_deref(), Some(&Value::from(&q.url.path()[1..])));
+            order.push((q.url.path()[1..].to_string(), q.priority));
+        }
+        let names: Vec<&str> = order.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["c5", "e5", "f2", "a0", "d0", "b-1"]);
+        assert!(f.is_empty() && f.prioritised.is_empty());
     }
 }

@@ -5,7 +5,8 @@
 //! regex and selector checked up front), and run by a [`Crawler`] that reports a stream of
 //! [`Event`]s. The engine reaches the network and the clock only through the [`Fetch`] and
 //! [`Clock`] traits; [`PlatformFetcher`] and [`PlatformClock`] are the implementations for
-//! the platform being compiled for.
+//! the platform being compiled for. User code runs per page through a [`PageHandler`]
+//! (see [`handler`]): it sees each fetched page and yields items and links to follow.
 //!
 //! ```text
 //! spec -> Crawler -> Frontier (seen-set) -> HostSlots (robots, per-host limit, delay)
@@ -23,6 +24,7 @@ pub mod events;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
+pub mod handler;
 pub mod host_slots;
 pub mod robots;
 pub mod scope;
@@ -35,10 +37,11 @@ pub mod wasm_api;
 pub use adapters::{PlatformClock, PlatformFetcher};
 pub use cancel::CancelHandle;
 pub use clock::Clock;
-pub use engine::Crawler;
+pub use engine::{Crawler, ItemSink};
 pub use events::{Counters, Event, Record, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
+pub use handler::{Follow, Page, PageHandler, PageOutput};
 pub use spec::{CompiledSpec, CrawlSpec, FieldSpec, Scope, SpecError};
 
 /// silk's version, as sent in the default User-Agent.

@@ -7,7 +7,7 @@
 //! Setting names follow Scrapy's where one exists (`CONCURRENT_REQUESTS` is `concurrency`,
 //! `CONCURRENT_REQUESTS_PER_DOMAIN` is `per_host`, `DOWNLOAD_DELAY` is `delay_ms`).
 
-use crate::events::RECORD_COLUMNS;
+use crate::events::{ITEMS_COLUMN, RECORD_COLUMNS};
 use regex_lite::Regex;
 use scraper::Selector;
 use serde::{Deserialize, Serialize};
@@ -135,6 +135,12 @@ pub struct CrawlSpec {
     pub retries: u32,
     pub max_redirects: u32,
     pub fields: Vec<FieldSpec>,
+    /// A JavaScript page handler, as the playground's Code panel writes it: carried with the
+    /// spec so that an exported crawl keeps its code. Only the browser runs it (the
+    /// playground, or an embedding page that passes it to `onPage`); `silk crawl` refuses
+    /// a spec that has one rather than silently crawl without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl Default for CrawlSpec {
@@ -160,6 +166,7 @@ impl Default for CrawlSpec {
             retries: 2,
             max_redirects: 10,
             fields: Vec::new(),
+            code: None,
         }
     }
 }
@@ -260,9 +267,9 @@ impl CrawlSpec {
                     f.selector
                 )));
             }
-            if RECORD_COLUMNS.contains(&f.name.as_str()) {
+            if RECORD_COLUMNS.contains(&f.name.as_str()) || f.name == ITEMS_COLUMN {
                 return Err(SpecError::new(format!(
-                    "field name `{}` clashes with a standard record column ({}): pick another name",
+                    "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}): pick another name",
                     f.name,
                     RECORD_COLUMNS.join(", ")
                 )));

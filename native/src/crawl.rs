@@ -180,7 +180,7 @@ fn drive<F: Frontier + 'static>(
         Event::Progress(c) => progress.update(&c),
         // The summary follows on a clean line.
         Event::Finished(_) => progress.clear(),
-        Event::RequestStarted { .. } => {}
+        Event::RequestStarted { .. } | Event::Item { .. } => {}
     };
 
     let cancel_on_signal = crawler.cancel_handle();

@@ -6,6 +6,8 @@
 use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 use crate::frontier::{QueuedUrl, RobotsOutcome};
+use crate::handler::{Page, PageOutput};
+use serde_json::Value;
 use futures::future::{self, Either, LocalBoxFuture};
 use futures::FutureExt;
 use std::rc::Rc;
@@ -28,6 +30,8 @@ pub(super) struct Job {
     /// Not to be started before this time (retry backoff).
     pub(super) not_before: Duration,
     pub(super) bytes: u64,
+    /// What the link to this page carried, for the page handler.
+    pub(super) meta: Option<Rc<Value>>,
 }
 
 impl Job {
@@ -47,6 +51,7 @@ impl Job {
             slot: 0,
             not_before: Duration::ZERO,
             bytes: 0,
+            meta: q.meta,
         }
     }
 }
@@ -60,6 +65,12 @@ pub(super) enum Done {
         origin: Rc<str>,
         outcome: RobotsOutcome,
         requests: u64,
+    },
+    /// The page handler finished with the page in `slot` (or failed, panicked, timed out).
+    Handled {
+        slot: u32,
+        page: Page,
+        result: Result<PageOutput, String>,
     },
 }
 

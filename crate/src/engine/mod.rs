@@ -16,6 +16,7 @@
 //! holds the units of work, [`robots_fetch`] gets each host's robots.txt, and
 //! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record.
 
+mod handled;
 mod job;
 mod page_outcome;
 mod robots_fetch;
@@ -26,6 +27,7 @@ use crate::clock::Clock;
 use crate::events::{Counters, Event, Stats};
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest};
 use crate::frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl};
+use crate::handler::PageHandler;
 use crate::host_slots::{HostSlots, RobotsState};
 use crate::robots::RobotsRules;
 use crate::scope::ScopeRules;
@@ -33,7 +35,9 @@ use crate::spec::CompiledSpec;
 use crate::url_norm::parse_link;
 use futures::future::{self, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, LocalBoxStream};
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, Sink, SinkExt, StreamExt};
+use serde_json::Value;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -45,6 +49,9 @@ const CANCEL_GRACE: Duration = Duration::from_secs(2);
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
 
+/// Where a crawl's items go: any `futures::Sink` of JSON values, its error made text.
+pub type ItemSink = Pin<Box<dyn Sink<Value, Error = String>>>;
+
 /// A configured crawl, ready to run.
 pub struct Crawler<F: Frontier = MemoryFrontier> {
     spec: Rc<CompiledSpec>,
@@ -52,6 +59,8 @@ pub struct Crawler<F: Frontier = MemoryFrontier> {
     clock: Rc<dyn Clock>,
     frontier: F,
     cancel: CancelHandle,
+    handler: Option<Rc<dyn PageHandler>>,
+    items: Option<ItemSink>,
 }
 
 impl Crawler<MemoryFrontier> {
@@ -62,6 +71,8 @@ impl Crawler<MemoryFrontier> {
             clock,
             frontier: MemoryFrontier::new(),
             cancel: CancelHandle::new(),
+            handler: None,
+            items: None,
         }
     }
 }
@@ -75,7 +86,27 @@ impl<F: Frontier + 'static> Crawler<F> {
             clock: self.clock,
             frontier,
             cancel: self.cancel,
+            handler: self.handler,
+            items: self.items,
         }
+    }
+
+    /// Runs `handler` on every fetched HTML page (status below 400): see [`crate::handler`].
+    pub fn with_handler(mut self, handler: impl PageHandler + 'static) -> Self {
+        self.handler = Some(Rc::new(handler));
+        self
+    }
+
+    /// Sends every item the handler yields into `sink`, waiting for it to accept each
+    /// page's items before going on (backpressure), and closes it when the crawl ends. If
+    /// the sink fails, the crawl stops as if cancelled and [`Stats::store_error`] says why.
+    pub fn items_into<S>(mut self, sink: S) -> Self
+    where
+        S: Sink<Value> + 'static,
+        S::Error: std::fmt::Display,
+    {
+        self.items = Some(Box::pin(sink.sink_map_err(|e| e.to_string())));
+        self
     }
 
     /// A handle that stops the crawl when cancelled.
@@ -107,6 +138,8 @@ struct Run<F: Frontier, E: FnMut(Event)> {
     frontier: F,
     cancel: CancelHandle,
     emit: E,
+    handler: Option<Rc<dyn PageHandler>>,
+    items: Option<ItemSink>,
     scope: ScopeRules,
     hosts: HostSlots<Job>,
     in_flight: FuturesUnordered<LocalBoxFuture<'static, Done>>,
@@ -166,6 +199,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             clock: c.clock,
             frontier: c.frontier,
             cancel: c.cancel,
+            handler: c.handler,
+            items: c.items,
             emit,
         }
     }
@@ -177,13 +212,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     async fn run(mut self) -> Stats {
         for seed in self.spec.seeds.clone() {
             let url = parse_link(&seed, seed.as_str()).unwrap_or(seed);
-            self.frontier
-                .add(QueuedUrl {
-                    url,
-                    depth: 0,
-                    referer: None,
-                })
-                .await;
+            self.frontier.add(QueuedUrl::new(url, 0, None)).await;
         }
         self.pages_started = self.frontier.pages_done();
         loop {
@@ -192,8 +221,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             }
             if self.grace_until.is_none() && self.stats.store_error.is_none() {
                 if let Some(why) = self.frontier.failure() {
-                    self.stats.store_error = Some(why);
-                    self.begin_cancel();
+                    self.fail_store(why);
                 }
             }
             if self.grace_until.is_none() {
@@ -215,6 +243,14 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             self.maybe_progress(false);
         }
         self.finish().await
+    }
+
+    /// Stops the crawl because where its output goes (the store, the item sink) failed.
+    fn fail_store(&mut self, why: String) {
+        self.stats.store_error.get_or_insert(why);
+        if self.grace_until.is_none() {
+            self.begin_cancel();
+        }
     }
 
     /// Stops starting requests; those in flight get [`CANCEL_GRACE`] to finish.
@@ -472,6 +508,13 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 self.frontier.host_release(&origin).await;
                 self.page_done(job, result).await;
             }
+            Done::Handled { slot, page, result } => {
+                let job = self.slots[slot as usize]
+                    .take()
+                    .expect("a slot running a handler carries its job");
+                self.free_slots.push(slot);
+                self.handled(job, page, result).await;
+            }
         }
     }
 
@@ -518,6 +561,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         let drained = !self.stats.cancelled && self.frontier.is_empty();
         self.frontier.close(drained).await;
+        self.close_items().await;
         self.maybe_progress(true);
         let mut stats = std::mem::take(&mut self.stats);
         stats.queued_remaining = self.frontier.len() as u64 + never_started;

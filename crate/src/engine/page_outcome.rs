@@ -155,26 +155,34 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 .await;
         }
         let want_links = self.spec.spec.max_depth.is_none_or(|m| job.depth < m);
-        let content = {
-            let (text, _) = decode_html(content_type, &resp.body);
-            extract(&text, &job.url, &self.spec, want_links)
-        };
+        let (text, _) = decode_html(content_type, &resp.body);
+        let content = extract(&text, &job.url, &self.spec, want_links);
+        if self.handler.is_some() {
+            let text = text.into_owned();
+            return self.start_handler(job, resp, text, content);
+        }
+        let links = self.spec_links(&job, content.links.into_iter().chain(content.refresh));
+        self.emit_record(job, Some(status), content.fields, None, links)
+            .await;
+    }
+
+    /// The links the spec's rules found on `job`'s page that are in scope, as queue entries.
+    pub(super) fn spec_links(
+        &mut self,
+        job: &Job,
+        found: impl IntoIterator<Item = Url>,
+    ) -> Vec<QueuedUrl> {
         let referer: Rc<str> = Rc::from(job.url.as_str());
         let next_depth = job.depth + 1;
         let mut links = Vec::new();
-        for link in content.links.into_iter().chain(content.refresh) {
+        for link in found {
             if self.scope.admits(&link, next_depth) {
-                links.push(QueuedUrl {
-                    url: link,
-                    depth: next_depth,
-                    referer: Some(referer.clone()),
-                });
+                links.push(QueuedUrl::new(link, next_depth, Some(referer.clone())));
             } else {
                 self.stats.links_filtered += 1;
             }
         }
-        self.emit_record(job, Some(status), content.fields, None, links)
-            .await;
+        links
     }
 
     /// Hands a job's record and the links found on its page to the frontier as one step,
@@ -188,7 +196,15 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         links: Vec<QueuedUrl>,
     ) {
         let record = self.build_record(job, status, fields, error);
+        self.commit(record, links).await;
+    }
+
+    /// Hands a finished record and its page's links to the frontier as one step; if the
+    /// store accepts it, delivers the record's items (to the item sink, with backpressure,
+    /// and as events), then reports the record.
+    pub(super) async fn commit(&mut self, record: Record, links: Vec<QueuedUrl>) {
         if self.frontier.complete(&record, links).await {
+            self.deliver_items(&record).await;
             self.report(record);
         }
     }
@@ -215,6 +231,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             elapsed_ms: (self.now_ms() - started_ms).max(0.0),
             fields,
             error,
+            items: Vec::new(),
             started_ms,
             slot: job.slot,
         }

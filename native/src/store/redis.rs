@@ -332,9 +332,18 @@ fn worker_id() -> String {
     format!("{host}-{}-{:x}", std::process::id(), nanos % (1u128 << 48))
 }
 
-/// A queue item: `{"u":url,"d":depth,"r":referer}`.
+/// A queue item: `{"u":url,"d":depth,"r":referer}`, plus `"p":priority` and `"m":meta`
+/// when a page handler set them. The shared queue is one FIFO list: priorities are carried
+/// (a resumed item keeps its own) but do not reorder it.
 fn item_json(item: &QueuedUrl) -> String {
-    json!({ "u": item.url.as_str(), "d": item.depth, "r": item.referer.as_deref() }).to_string()
+    let mut v = json!({ "u": item.url.as_str(), "d": item.depth, "r": item.referer.as_deref() });
+    if item.priority != 0 {
+        v["p"] = Value::from(item.priority);
+    }
+    if let Some(meta) = &item.meta {
+        v["m"] = (**meta).clone();
+    }
+    v.to_string()
 }
 
 fn parse_item(text: &str) -> Option<QueuedUrl> {
@@ -343,6 +352,8 @@ fn parse_item(text: &str) -> Option<QueuedUrl> {
         url: Url::parse(v.get("u")?.as_str()?).ok()?,
         depth: v.get("d")?.as_u64()? as u32,
         referer: v.get("r").and_then(Value::as_str).map(Rc::from),
+        priority: v.get("p").and_then(Value::as_i64).unwrap_or(0) as i32,
+        meta: v.get("m").cloned().map(Rc::new),
     })
 }
 
@@ -541,17 +552,17 @@ mod tests {
 
     #[test]
     fn item_round_trips() {
-        let item = QueuedUrl {
-            url: Url::parse("http://h/a?b=1").unwrap(),
-            depth: 3,
-            referer: Some(Rc::from("http://h/")),
-        };
-        assert_eq!(parse_item(&item_json(&item)), Some(item));
-        let seed = QueuedUrl {
-            url: Url::parse("http://h/").unwrap(),
-            depth: 0,
-            referer: None,
-        };
+        let item = QueuedUrl::new(
+            Url::parse("http://h/a?b=1").unwrap(),
+            3,
+            Some(Rc::from("http://h/")),
+        );
+        assert_eq!(parse_item(&item_json(&item)), Some(item.clone()));
+        let mut extras = item;
+        extras.priority = -2;
+        extras.meta = Some(Rc::new(json!({"label": "detail", "id": 7})));
+        assert_eq!(parse_item(&item_json(&extras)), Some(extras));
+        let seed = QueuedUrl::new(Url::parse("http://h/").unwrap(), 0, None);
         assert_eq!(parse_item(&item_json(&seed)), Some(seed));
     }
 

@@ -187,11 +187,7 @@ fn load_pages(conn: &Connection, memory: &mut MemoryFrontier) -> rusqlite::Resul
                 _ => Rc::from(r.as_str()),
             });
         last_referer = referer.clone().or(last_referer);
-        let item = QueuedUrl {
-            url,
-            depth: row.get::<_, i64>(1)?.max(0) as u32,
-            referer,
-        };
+        let item = QueuedUrl::new(url, row.get::<_, i64>(1)?.max(0) as u32, referer);
         futures::executor::block_on(memory.add(item));
     }
     Ok(())

@@ -48,11 +48,7 @@ fn url(path: &str) -> Url {
 }
 
 fn queued(path: &str, depth: u32) -> QueuedUrl {
-    QueuedUrl {
-        url: url(path),
-        depth,
-        referer: (depth > 0).then(|| Rc::from("http://h/")),
-    }
+    QueuedUrl::new(url(path), depth, (depth > 0).then(|| Rc::from("http://h/")))
 }
 
 fn record(path: &str, error: Option<ErrorKind>) -> Record {
@@ -66,6 +62,7 @@ fn record(path: &str, error: Option<ErrorKind>) -> Record {
         elapsed_ms: 1.0,
         fields: Vec::new(),
         error: error.map(|k| FetchError::new(k, "it failed")),
+        items: Vec::new(),
         started_ms: 0.0,
         slot: 0,
     }
