@@ -4,14 +4,23 @@
 //! everything that also runs in the browser), and feeds its events to the record writer and
 //! the progress bar. Ctrl-C cancels through the engine's cancel handle, so output is flushed
 //! and stats reported.
+//!
+//! The same path runs a Rust spider's page handler ([`crawl_main`]): `silk crawl` is this
+//! with no handler. A spec's JavaScript handler (`code`) is refused here: only the browser
+//! runs it.
 
 use crate::crawl_args::CrawlArgs;
 use crate::exit;
-use crate::output::RecordWriter;
+use crate::output::{CrawlId, RecordWriter, Source};
 use crate::progress::{summary, ProgressBar};
 use crate::store::redis::{self, RedisFrontier, RedisOptions};
 use crate::store::sqlite::{self, SqliteFrontier};
-use silk::{CrawlSpec, Crawler, Event, Frontier, PlatformClock, PlatformFetcher, Stats};
+use clap::Parser;
+use futures::future::LocalBoxFuture;
+use silk::handler::{HandlerResult, Page};
+use silk::{
+    CrawlSpec, Crawler, Event, Frontier, PageHandler, PlatformClock, PlatformFetcher, Stats,
+};
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
@@ -21,17 +30,86 @@ use tokio::runtime::Runtime;
 /// How long a --frontier worker's leases outlive its last heartbeat, unless --lease says.
 const DEFAULT_LEASE: Duration = Duration::from_secs(10);
 
-pub fn run(args: CrawlArgs) -> i32 {
+/// A spider's command line: exactly `silk crawl`'s flags, under the program's own name.
+#[derive(Parser)]
+#[command(version, about = "A silk spider: `silk crawl`'s flags, with this program's page handler", after_help = exit::HELP)]
+struct SpiderCli {
+    #[command(flatten)]
+    args: CrawlArgs,
+}
+
+/// Runs a Rust spider: parses `silk crawl`'s flags from `std::env::args` and crawls with
+/// `handler` on every fetched HTML page; returns the exit code.
+///
+/// ```no_run
+/// use silk::handler::{sync, PageOutput};
+/// fn main() {
+///     let spider = sync(|page| {
+///         let h1 = page.select("h1")?.first().map(|e| e.text.clone());
+///         Ok(PageOutput::new().item(serde_json::json!({"url": page.url(), "h1": h1}))?)
+///     });
+///     std::process::exit(silk_cli::crawl_main(spider));
+/// }
+/// ```
+pub fn crawl_main<H: PageHandler + 'static>(handler: H) -> i32 {
+    let cli = SpiderCli::parse();
+    run(cli.args, Some(Rc::new(handler)))
+}
+
+/// A shared handler, as the engine takes one.
+struct Shared(Rc<dyn PageHandler>);
+
+impl PageHandler for Shared {
+    fn handle(&self, page: Page) -> LocalBoxFuture<'static, HandlerResult> {
+        self.0.handle(page)
+    }
+}
+
+/// Why a spec with a JavaScript handler cannot run here, and what to do instead.
+fn code_refused(args: &CrawlArgs, rust_handler: bool) -> String {
+    let file = args
+        .spec
+        .as_ref()
+        .map_or("the spec".to_string(), |p| p.display().to_string());
+    if rust_handler {
+        format!(
+            "{file} carries a JavaScript page handler (`code`), but this spider runs its own \
+             Rust handler: remove `code` from the spec"
+        )
+    } else {
+        format!(
+            "{file} carries a JavaScript page handler (`code`), which only runs in the browser \
+             (the playground, or the embed API's `crawl.onPage`). On the command line, write the \
+             handler in Rust and run it with silk_cli::crawl_main (README: \"Rust spiders\"), or \
+             remove `code` from the spec to run its declarative part (fields and link rules)"
+        )
+    }
+}
+
+/// `silk crawl` with `args`, and `handler` (a Rust spider's) on every page if given.
+pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
     let spec = match args.to_spec() {
         Ok(s) => s,
         Err(e) => return exit::usage(&e.message),
     };
+    if spec.code.is_some() {
+        return exit::usage(&code_refused(&args, handler.is_some()));
+    }
     if spec.seeds.is_empty() {
         return exit::usage("no start URL: give one, e.g. `silk crawl http://127.0.0.1:8080/`, or a --spec file with seeds");
     }
     if args.reset && args.state.is_none() && args.frontier.is_none() {
         return exit::usage("--reset only applies to a --state file or a --frontier crawl");
     }
+    if let (Some(state), Some(out)) = (&args.state, &args.out) {
+        if same_file(state, out) {
+            return exit::usage(&format!(
+                "-o {} is the --state file: give the records another file, e.g. -o out.sqlite",
+                out.display()
+            ));
+        }
+    }
+    let items = handler.is_some();
     let compiled = match spec.compile() {
         Ok(c) => c,
         Err(e) => return exit::usage(&e.message),
@@ -44,10 +122,13 @@ pub fn run(args: CrawlArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return exit::failure(&e),
     };
-    let crawler = Crawler::new(compiled, Rc::new(fetcher), Rc::new(PlatformClock::new()));
+    let mut crawler = Crawler::new(compiled, Rc::new(fetcher), Rc::new(PlatformClock::new()));
+    if let Some(handler) = handler {
+        crawler = crawler.with_handler(Shared(handler));
+    }
 
     if let Some(db) = &args.state {
-        return match SqliteFrontier::open(db, &spec, args.reset) {
+        return match SqliteFrontier::open(db, &spec, args.reset, items) {
             Err(e) => exit::usage(&e),
             Ok(sqlite::Opened::Finished { records }) => {
                 eprintln!(
@@ -72,7 +153,18 @@ pub fn run(args: CrawlArgs) -> i32 {
         };
     }
 
-    let writer = match open_writer(&args, &spec) {
+    let crawl_id = match &args.frontier {
+        Some(url) => CrawlId::Stream(url.clone()),
+        None => CrawlId::New,
+    };
+    let writer = match open_writer(
+        &args,
+        &spec,
+        Source {
+            items,
+            crawl: crawl_id,
+        },
+    ) {
         Ok(w) => w,
         Err(e) => return exit::usage(&e),
     };
@@ -81,6 +173,7 @@ pub fn run(args: CrawlArgs) -> i32 {
             url: url.clone(),
             lease: args.lease.unwrap_or(DEFAULT_LEASE),
             reset: args.reset,
+            handler: items,
         };
         return match runtime.block_on(RedisFrontier::connect(&options, &spec)) {
             Err(e) => exit::usage(&e),
@@ -103,10 +196,18 @@ pub fn run(args: CrawlArgs) -> i32 {
     drive(&args, &spec, &runtime, crawler, Some(writer))
 }
 
-fn open_writer(args: &CrawlArgs, spec: &CrawlSpec) -> Result<RecordWriter, String> {
+fn open_writer(args: &CrawlArgs, spec: &CrawlSpec, source: Source) -> Result<RecordWriter, String> {
     match &args.out {
-        Some(path) => RecordWriter::to_path(path, spec),
-        None => Ok(RecordWriter::to_stdout(spec)),
+        Some(path) => RecordWriter::to_path(path, spec, source),
+        None => Ok(RecordWriter::to_stdout(spec, source.items)),
+    }
+}
+
+/// Whether two paths name one file (the second may not exist yet).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 

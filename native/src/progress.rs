@@ -89,6 +89,9 @@ pub fn summary(stats: &Stats) -> String {
             .collect();
         s.push_str(&format!("  errors   {}\n", parts.join(", ")));
     }
+    if stats.items > 0 {
+        s.push_str(&format!("  items    {}\n", stats.items));
+    }
     if stats.links_filtered > 0 || stats.queued_remaining > 0 {
         s.push_str(&format!(
             "  links    {} not followed (scope, depth, allow/deny), {} left in the queue\n",

@@ -25,6 +25,7 @@
 //! | `host:{origin}:next`     | string | earliest start of the next request (ms, Redis TIME) |
 //! | `permit_seq`             | string | counter that makes permit members unique          |
 //! | `finished`               | string | set when nothing is queued and nothing is leased  |
+//! | `handler`                | string | set when a worker runs a page handler (a Rust spider): CSV exports get an `items` column |
 //!
 //! # Leases
 //!
@@ -163,6 +164,8 @@ pub struct RedisOptions {
     pub url: String,
     pub lease: Duration,
     pub reset: bool,
+    /// This worker runs a page handler (a Rust spider).
+    pub handler: bool,
 }
 
 /// What joining a shared crawl found.
@@ -186,6 +189,10 @@ impl RedisFrontier {
             delete_crawl(&mut link, &prefix).await?;
         }
         join_spec(&mut link, &prefix, spec, &options.url).await?;
+        if options.handler {
+            link.query::<()>(::redis::cmd("SET").arg(format!("{prefix}handler")).arg(1))
+                .await?;
+        }
         let pages_done = report::stat(&mut link, &prefix, "pages").await?;
         let finished: bool = link
             .query(::redis::cmd("EXISTS").arg(format!("{prefix}finished")))

@@ -70,12 +70,19 @@ pub enum Opened {
 }
 
 impl SqliteFrontier {
-    /// Opens (or creates) the state in `path` for `spec`. A different spec than the one the
-    /// file was created with is refused unless `reset`, which empties the file first.
-    pub fn open(path: &Path, spec: &CrawlSpec, reset: bool) -> Result<Opened, String> {
+    /// Opens (or creates) the state in `path` for `spec`, crawled with a page handler if
+    /// `handler`. A different spec than the one the file was created with, or a different
+    /// `handler`, is refused unless `reset`, which empties the file first.
+    pub fn open(
+        path: &Path,
+        spec: &CrawlSpec,
+        reset: bool,
+        handler: bool,
+    ) -> Result<Opened, String> {
         let mut conn = schema::open_for_crawl(path)?;
         let lock = lock_exclusively(path)?;
-        let meta = schema::prepare(&mut conn, path, spec, reset)?;
+        schema::migrate(&conn, path)?;
+        let meta = schema::prepare(&mut conn, path, spec, reset, handler)?;
         let limit_reached = spec.max_pages.is_some_and(|max| meta.records >= max);
         if meta.finished || limit_reached {
             return Ok(Opened::Finished {
@@ -167,9 +174,11 @@ fn origin_rows<T: rusqlite::types::FromSql>(
     rows.collect()
 }
 
-/// Done pages go into the seen-set, queued ones into the queue in their original order.
+/// Done pages go into the seen-set, queued ones into the queue in their original order
+/// with their priority and meta (the memory frontier pops by priority, FIFO within one).
 fn load_pages(conn: &Connection, memory: &mut MemoryFrontier) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare("SELECT url, depth, referer, done FROM pages ORDER BY id")?;
+    let mut stmt =
+        conn.prepare("SELECT url, depth, referer, done, priority, meta FROM pages ORDER BY id")?;
     let mut rows = stmt.query([])?;
     // Links of one page are consecutive rows with the same referer: share its text.
     let mut last_referer: Option<Rc<str>> = None;
@@ -187,7 +196,15 @@ fn load_pages(conn: &Connection, memory: &mut MemoryFrontier) -> rusqlite::Resul
                 _ => Rc::from(r.as_str()),
             });
         last_referer = referer.clone().or(last_referer);
-        let item = QueuedUrl::new(url, row.get::<_, i64>(1)?.max(0) as u32, referer);
+        let mut item = QueuedUrl::new(url, row.get::<_, i64>(1)?.max(0) as u32, referer);
+        item.priority = row
+            .get::<_, i64>(4)?
+            .clamp(i32::MIN.into(), i32::MAX.into()) as i32;
+        // Meta that no longer parses (written by hand?) is dropped rather than the page.
+        item.meta = row
+            .get::<_, Option<String>>(5)?
+            .and_then(|m| serde_json::from_str(&m).ok())
+            .map(Rc::new);
         futures::executor::block_on(memory.add(item));
     }
     Ok(())
@@ -213,6 +230,8 @@ fn page_row(item: &QueuedUrl) -> PageRow {
         url: item.url.to_string(),
         depth: item.depth,
         referer: item.referer.as_deref().map(String::from),
+        priority: item.priority,
+        meta: item.meta.as_ref().map(|m| m.to_string()),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::address::CrawlAddress;
 use super::link::Link;
-use crate::output::RecordWriter;
+use crate::output::{CrawlId, RecordWriter, Source};
 use crate::store::record_from_stored;
 use silk::CrawlSpec;
 use std::collections::BTreeMap;
@@ -49,7 +49,14 @@ pub async fn export(url: &str, out: &Path) -> Result<u64, String> {
         .query(::redis::cmd("GET").arg(format!("{prefix}spec")))
         .await?;
     let spec = CrawlSpec::from_json(&spec_text).map_err(|e| e.message)?;
-    let mut writer = RecordWriter::to_path(out, &spec)?;
+    let items: bool = link
+        .query(::redis::cmd("EXISTS").arg(format!("{prefix}handler")))
+        .await?;
+    let source = Source {
+        items,
+        crawl: CrawlId::Stream(url.to_string()),
+    };
+    let mut writer = RecordWriter::to_path(out, &spec, source)?;
     let stream = format!("{prefix}records");
     let mut written = 0u64;
     loop {

@@ -1,20 +1,36 @@
 //! `silk export` and `silk status` on a state file, read-only (WAL lets them run while a
 //! crawl writes the file).
 
-use super::schema::{count, db_error, open_read_only, read_meta};
-use crate::output::RecordWriter;
+use super::schema::{count, db_error, open_read_only, read_meta, CRAWL_ID_KEY, HANDLER_KEY};
+use crate::output::{CrawlId, RecordWriter, Source};
 use crate::store::record_from_stored;
 use rusqlite::Connection;
 use silk::CrawlSpec;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Writes every record in the state file `db` to `out` (.jsonl or .csv), in commit order;
-/// returns how many.
+/// Writes every record in the state file `db` to `out` (.jsonl, .csv or .sqlite), in
+/// commit order; returns how many.
 pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
     let conn = open_read_only(db)?;
     let spec = stored_spec(&conn, db)?;
-    let mut writer = RecordWriter::to_path(out, &spec)?;
+    let meta = |key| read_meta(&conn, key).map_err(|e| db_error(db, e));
+    let items = meta(HANDLER_KEY)?.is_some_and(|v| v == "1");
+    // Files from before crawl ids: the file itself names the crawl.
+    let crawl = match meta(CRAWL_ID_KEY)? {
+        Some(id) => id,
+        None => format!(
+            "state:{}",
+            db.canonicalize()
+                .unwrap_or_else(|_| db.to_path_buf())
+                .display()
+        ),
+    };
+    let source = Source {
+        items,
+        crawl: CrawlId::Snapshot(crawl),
+    };
+    let mut writer = RecordWriter::to_path(out, &spec, source)?;
     let write_err = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
     let read_err = |e: rusqlite::Error| db_error(db, format!("cannot read records: {e}"));
     let mut stmt = conn

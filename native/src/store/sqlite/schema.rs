@@ -7,14 +7,17 @@ use serde_json::Value;
 use silk::CrawlSpec;
 use std::path::Path;
 
-/// Bumped when the tables change; a file with a larger version is refused.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+/// Bumped when the tables change; a file with a larger version is refused, one with a
+/// smaller version is migrated when a crawl opens it ([`migrate`]).
+/// 2: `pages.priority` and `pages.meta` (a page handler's per-link extras).
+pub(super) const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id` of a silk state file ("silk" in ASCII), so a SQLite file of
 /// something else is recognised and left alone.
 const APPLICATION_ID: i64 = 0x7369_6C6B;
 
 /// `pages` is the frontier: every URL ever queued, in queue order (`id`), with `done` set
-/// in the same transaction that inserts its record. `claims` holds redirect targets and
+/// in the same transaction that inserts its record, and the priority and meta (JSON text)
+/// a page handler's follow list gave it. `claims` holds redirect targets and
 /// the page whose redirect claimed them. `records` are kept in commit order (`seq`), one
 /// per page (`fp` is unique). Fingerprints are `silk::url_norm::fingerprint` as i64.
 const CREATE_TABLES: &str = "
@@ -25,7 +28,9 @@ CREATE TABLE pages (
     url TEXT NOT NULL,
     depth INTEGER NOT NULL,
     referer TEXT,
-    done INTEGER NOT NULL DEFAULT 0
+    done INTEGER NOT NULL DEFAULT 0,
+    priority INTEGER NOT NULL DEFAULT 0,
+    meta TEXT
 );
 CREATE TABLE claims (fp INTEGER PRIMARY KEY, url TEXT NOT NULL, by_fp INTEGER NOT NULL);
 CREATE TABLE records (
@@ -81,6 +86,29 @@ pub(super) fn open_for_crawl(path: &Path) -> Result<Connection, String> {
     conn.execute_batch(&format!("PRAGMA synchronous={SYNCHRONOUS};"))
         .map_err(|e| db_error(path, e))?;
     Ok(conn)
+}
+
+/// Brings a state file written by an older silk to [`SCHEMA_VERSION`], in one transaction:
+/// the crawl in it resumes as if this silk had started it. Run with the crawl's lock held.
+pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), String> {
+    migrate_tables(conn).map_err(|e| db_error(path, format!("cannot upgrade the file: {e}")))
+}
+
+fn migrate_tables(conn: &Connection) -> rusqlite::Result<()> {
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if tables == 0 || version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let mut steps = String::from("BEGIN IMMEDIATE;");
+    if version < 2 {
+        steps.push_str(
+            "ALTER TABLE pages ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE pages ADD COLUMN meta TEXT;",
+        );
+    }
+    steps.push_str(&format!("PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"));
+    conn.execute_batch(&steps)
 }
 
 /// Opens an existing state file read-only (export, status), also while a crawl runs.
@@ -144,6 +172,12 @@ pub(super) struct Meta {
     pub records: u64,
 }
 
+/// Meta key: "1" if the crawl runs a page handler (a Rust spider), "0" or absent if not.
+pub(super) const HANDLER_KEY: &str = "handler";
+/// Meta key: the crawl's id, new for every crawl a file holds (`--reset` starts a new
+/// one); a SQLite output names the crawl by it.
+pub(super) const CRAWL_ID_KEY: &str = "crawl_id";
+
 /// Makes the file hold a crawl of `spec`: creates the tables in a new file, empties it on
 /// `reset`, and refuses a file that holds a crawl of another spec.
 pub(super) fn prepare(
@@ -151,6 +185,7 @@ pub(super) fn prepare(
     path: &Path,
     spec: &CrawlSpec,
     reset: bool,
+    handler: bool,
 ) -> Result<Meta, String> {
     let spec_json = serde_json::to_string(spec).map_err(|e| db_error(path, e))?;
     let tx = conn.transaction().map_err(|e| db_error(path, e))?;
@@ -164,7 +199,7 @@ pub(super) fn prepare(
             "PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={SCHEMA_VERSION};"
         ))
         .map_err(|e| db_error(path, e))?;
-        write_spec(&tx, &spec_json).map_err(|e| db_error(path, e))?;
+        write_spec(&tx, &spec_json, handler).map_err(|e| db_error(path, e))?;
     } else {
         let stored = read_meta(&tx, "spec").map_err(|e| db_error(path, e))?;
         let changed = match &stored {
@@ -174,13 +209,34 @@ pub(super) fn prepare(
         if reset {
             tx.execute_batch(EMPTY_TABLES)
                 .map_err(|e| db_error(path, e))?;
-            write_spec(&tx, &spec_json).map_err(|e| db_error(path, e))?;
+            write_spec(&tx, &spec_json, handler).map_err(|e| db_error(path, e))?;
         } else if !changed.is_empty() {
             return Err(format!(
                 "{} holds a crawl with a different spec (changed: {}); rerun with the same options to resume, or add --reset to start over",
                 path.display(),
                 changed.join(", ")
             ));
+        } else {
+            let stored = read_meta(&tx, HANDLER_KEY).map_err(|e| db_error(path, e))?;
+            let had_handler = stored.is_some_and(|v| v == "1");
+            if had_handler != handler {
+                let (was, now) = if had_handler {
+                    (
+                        "a spider's page handler",
+                        "resume it with the same spider program",
+                    )
+                } else {
+                    (
+                        "no page handler (`silk crawl`)",
+                        "resume it with `silk crawl`",
+                    )
+                };
+                return Err(format!(
+                    "{} holds a crawl that ran with {was}: {now}, since a handler changes \
+                     which links are followed and what items are kept; or add --reset to start over",
+                    path.display()
+                ));
+            }
         }
     }
     let meta = Meta {
@@ -193,10 +249,18 @@ pub(super) fn prepare(
     Ok(meta)
 }
 
-fn write_spec(conn: &Connection, spec_json: &str) -> rusqlite::Result<()> {
+fn write_spec(conn: &Connection, spec_json: &str, handler: bool) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('spec', ?1)",
         params![spec_json],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        params![HANDLER_KEY, if handler { "1" } else { "0" }],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        params![CRAWL_ID_KEY, new_crawl_id()],
     )?;
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('finished', '0')",
@@ -223,6 +287,14 @@ pub(super) fn mark_finished(conn: &Connection) -> rusqlite::Result<()> {
 pub(super) fn count(conn: &Connection, sql: &str) -> rusqlite::Result<u64> {
     conn.query_row(sql, [], |r| r.get::<_, i64>(0))
         .map(|n| n.max(0) as u64)
+}
+
+/// A crawl id unique enough to tell crawls apart: the time in nanoseconds and the pid.
+fn new_crawl_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 /// The top-level spec keys whose values differ between the stored spec and `spec`.

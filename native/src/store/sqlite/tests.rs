@@ -36,7 +36,7 @@ fn spec() -> CrawlSpec {
 }
 
 fn open_ready(path: &Path) -> SqliteFrontier {
-    match SqliteFrontier::open(path, &spec(), false) {
+    match SqliteFrontier::open(path, &spec(), false, false) {
         Ok(Opened::Ready(store)) => store,
         Ok(Opened::Finished { .. }) => panic!("finished, expected ready"),
         Err(e) => panic!("{e}"),
@@ -134,12 +134,12 @@ fn a_reopened_state_has_the_queue_seen_set_claims_robots_and_host_timing() {
     block_on(store.close(true));
     drop(store);
 
-    match SqliteFrontier::open(&tmp.path(), &spec(), false) {
+    match SqliteFrontier::open(&tmp.path(), &spec(), false, false) {
         Ok(Opened::Finished { records }) => assert_eq!(records, 1),
         _ => panic!("a drained crawl reopens as finished"),
     }
     // --reset starts over.
-    let store = match SqliteFrontier::open(&tmp.path(), &spec(), true) {
+    let store = match SqliteFrontier::open(&tmp.path(), &spec(), true, false) {
         Ok(Opened::Ready(store)) => store,
         _ => panic!("--reset gives a fresh state"),
     };
@@ -211,7 +211,7 @@ fn a_different_spec_or_a_foreign_file_is_refused() {
         concurrency: 5,
         ..spec()
     };
-    let Err(e) = SqliteFrontier::open(&tmp.path(), &other, false) else {
+    let Err(e) = SqliteFrontier::open(&tmp.path(), &other, false, false) else {
         panic!("a changed spec must be refused")
     };
     assert!(
@@ -224,12 +224,12 @@ fn a_different_spec_or_a_foreign_file_is_refused() {
         .unwrap()
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
-    let Err(e) = SqliteFrontier::open(&foreign, &spec(), true) else {
+    let Err(e) = SqliteFrontier::open(&foreign, &spec(), true, false) else {
         panic!("a foreign database must be refused, even with --reset")
     };
     assert!(e.contains("not a silk state file"), "{e}");
 
-    let Err(e) = SqliteFrontier::open(&tmp.0, &spec(), false) else {
+    let Err(e) = SqliteFrontier::open(&tmp.0, &spec(), false, false) else {
         panic!("a directory must be refused")
     };
     assert!(e.contains("is a directory"), "{e}");
@@ -239,7 +239,7 @@ fn a_different_spec_or_a_foreign_file_is_refused() {
 fn a_second_crawl_on_the_same_file_is_refused_while_the_first_runs() {
     let tmp = TempDb::new("lock");
     let first = open_ready(&tmp.path());
-    let Err(e) = SqliteFrontier::open(&tmp.path(), &spec(), false) else {
+    let Err(e) = SqliteFrontier::open(&tmp.path(), &spec(), false, false) else {
         panic!("two crawls on one file")
     };
     assert!(e.contains("in use"), "{e}");
@@ -301,4 +301,162 @@ fn a_failed_commit_is_reported_as_the_store_failure_and_nothing_waits_forever() 
         "{why}"
     );
     block_on(store.close(false));
+}
+
+fn with_extras(path: &str, priority: i32, meta: Option<serde_json::Value>) -> QueuedUrl {
+    let mut item = queued(path, 1);
+    item.priority = priority;
+    item.meta = meta.map(Rc::new);
+    item
+}
+
+fn popped_extras(store: &mut SqliteFrontier) -> Vec<(String, i32, Option<serde_json::Value>)> {
+    let mut out = Vec::new();
+    while let Pop::Url(q) = block_on(store.pop()) {
+        let meta = q.meta.as_deref().cloned();
+        out.push((q.url.path().to_string(), q.priority, meta));
+    }
+    out
+}
+
+#[test]
+fn priority_and_meta_of_queued_links_survive_a_reopen() {
+    use serde_json::json;
+    let tmp = TempDb::new("extras");
+    let mut store = open_ready(&tmp.path());
+    block_on(store.add(queued("/", 0)));
+    let Pop::Url(_) = block_on(store.pop()) else {
+        panic!("queued")
+    };
+    let links = vec![
+        with_extras("/low", -1, None),
+        with_extras("/list", 0, Some(json!({"label": "list", "page": 2}))),
+        with_extras("/detail", 5, Some(json!({"label": "detail", "id": 7}))),
+    ];
+    block_on(store.complete(&record("/", None), links));
+    block_on(store.close(false));
+    drop(store);
+
+    let mut store = open_ready(&tmp.path());
+    assert_eq!(
+        popped_extras(&mut store),
+        [
+            (
+                "/detail".to_string(),
+                5,
+                Some(json!({"label": "detail", "id": 7}))
+            ),
+            (
+                "/list".to_string(),
+                0,
+                Some(json!({"label": "list", "page": 2}))
+            ),
+            ("/low".to_string(), -1, None),
+        ],
+        "highest priority first, each with its meta"
+    );
+}
+
+/// The tables as silk wrote them before schema 2 (no pages.priority, no pages.meta).
+const VERSION_1_TABLES: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE pages (id INTEGER PRIMARY KEY, fp INTEGER NOT NULL UNIQUE, url TEXT NOT NULL,
+    depth INTEGER NOT NULL, referer TEXT, done INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE claims (fp INTEGER PRIMARY KEY, url TEXT NOT NULL, by_fp INTEGER NOT NULL);
+CREATE TABLE records (seq INTEGER PRIMARY KEY, fp INTEGER NOT NULL UNIQUE, status INTEGER,
+    error_kind TEXT, json TEXT NOT NULL);
+CREATE TABLE robots (origin TEXT PRIMARY KEY, outcome TEXT NOT NULL);
+CREATE TABLE hosts (origin TEXT PRIMARY KEY, next_start_ms INTEGER NOT NULL);
+PRAGMA application_id=1936288875; PRAGMA user_version=1;
+";
+
+#[test]
+fn a_version_1_state_file_is_upgraded_and_resumes() {
+    use serde_json::json;
+    let tmp = TempDb::new("migrate");
+    {
+        let conn = Connection::open(tmp.path()).unwrap();
+        conn.execute_batch(VERSION_1_TABLES).unwrap();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('spec', ?1), ('finished', '0')",
+            [serde_json::to_string(&spec()).unwrap()],
+        )
+        .unwrap();
+        for (i, (path, done)) in [("/", 1), ("/a", 0), ("/b", 0)].iter().enumerate() {
+            conn.execute(
+                "INSERT INTO pages (id, fp, url, depth, referer, done) VALUES (?1, ?2, ?3, 0, NULL, ?4)",
+                rusqlite::params![i as i64 + 1, schema::sql_fp(fingerprint(url(path).as_str())), url(path).as_str(), done],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO records (fp, status, json) VALUES (?1, 200, ?2)",
+            rusqlite::params![
+                schema::sql_fp(fingerprint(url("/").as_str())),
+                stored_record(&record("/", None))
+            ],
+        )
+        .unwrap();
+    }
+    let mut store = open_ready(&tmp.path());
+    assert_eq!(store.pages_done(), 1);
+    let version: i64 = Connection::open(tmp.path())
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::SCHEMA_VERSION);
+    // The old queue comes back with default extras, and new links keep theirs.
+    let Pop::Url(a) = block_on(store.pop()) else {
+        panic!("/a was queued")
+    };
+    assert_eq!((a.url.path(), a.priority, a.meta.clone()), ("/a", 0, None));
+    block_on(store.complete(
+        &record("/a", None),
+        vec![with_extras("/c", 3, Some(json!({"from": "a"})))],
+    ));
+    block_on(store.close(false));
+    drop(store);
+
+    let mut store = open_ready(&tmp.path());
+    assert_eq!(
+        popped_extras(&mut store),
+        [
+            ("/c".to_string(), 3, Some(json!({"from": "a"}))),
+            ("/b".to_string(), 0, None)
+        ]
+    );
+    block_on(store.close(false));
+}
+
+#[test]
+fn a_crawl_resumes_only_with_the_same_kind_of_handler() {
+    let tmp = TempDb::new("handler");
+    let Ok(Opened::Ready(store)) = SqliteFrontier::open(&tmp.path(), &spec(), false, true) else {
+        panic!("a new state for a spider")
+    };
+    block_on(store.close_owned());
+    let Err(e) = SqliteFrontier::open(&tmp.path(), &spec(), false, false) else {
+        panic!("`silk crawl` must not resume a spider's crawl")
+    };
+    assert!(e.contains("same spider") && e.contains("--reset"), "{e}");
+    let Ok(Opened::Ready(store)) = SqliteFrontier::open(&tmp.path(), &spec(), false, true) else {
+        panic!("the spider resumes its crawl")
+    };
+    block_on(store.close_owned());
+    // --reset starts a crawl without a handler; a spider may not resume that one.
+    let Ok(Opened::Ready(store)) = SqliteFrontier::open(&tmp.path(), &spec(), true, false) else {
+        panic!("--reset starts over")
+    };
+    block_on(store.close_owned());
+    let Err(e) = SqliteFrontier::open(&tmp.path(), &spec(), false, true) else {
+        panic!("a spider must not resume a `silk crawl` crawl")
+    };
+    assert!(e.contains("silk crawl"), "{e}");
+}
+
+impl SqliteFrontier {
+    /// Closes and drops the store (releasing its lock).
+    async fn close_owned(mut self) {
+        self.close(false).await;
+    }
 }

@@ -29,6 +29,9 @@ pub(super) struct PageRow {
     pub url: String,
     pub depth: u32,
     pub referer: Option<String>,
+    pub priority: i32,
+    /// JSON text.
+    pub meta: Option<String>,
 }
 
 /// A page's record, the done marker and its new links: committed together or not at all.
@@ -275,9 +278,16 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Op>) -> rusqlite::Result<Commi
 
 fn insert_page(tx: &Transaction, row: &PageRow) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO pages (fp, url, depth, referer) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO pages (fp, url, depth, referer, priority, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![sql_fp(row.fp), row.url, row.depth, row.referer])
+    .execute(params![
+        sql_fp(row.fp),
+        row.url,
+        row.depth,
+        row.referer,
+        row.priority,
+        row.meta
+    ])
     .map(drop)
 }
 
