@@ -3,26 +3,35 @@
 //
 // No crawl logic lives here: `new Crawl(spec)` from ./pkg/silk.js is the same engine as
 // `silk crawl`, and this file only listens. Every view is its own module (timeline,
-// results, tester, controls); this one decides what happens when, and owns the page's
-// observable state: <body data-state="idle|running|done|cancelled">.
+// results, items, tester, controls, the Code panel); this one decides what happens when,
+// and owns the page's observable state: <body data-state="idle|running|done|cancelled">.
+// With "Use my handler" on, the Code panel's source is compiled (js/compile.js) before each
+// run and handed to `crawl.onPage`; the engine calls it on every page.
 
 import { el, byId, clear } from './js/dom.js';
 import { Controls } from './js/controls.js';
-import { defaults, fromQuery, toQuery, toSpec, autostartOf } from './js/settings.js';
+import { defaults, fromQuery, toQuery, toSpec, fromSpec, autostartOf } from './js/settings.js';
 import { presetSettings } from './js/presets.js';
 import { loadServeInfo, setArenaLatency, crawlOptions } from './js/server.js';
 import { Timeline, legend, formatMs, scaleFor } from './js/timeline.js';
 import { ResultsTable } from './js/results.js';
 import { SelectorTester } from './js/tester.js';
 import { hintFor, BROWSER_LIMITS } from './js/explain.js';
-import { toJsonl, toCsv, toSpecJson, download } from './js/export.js';
+import { toJsonl, toCsv, toSpecJson, toItemsJsonl, download } from './js/export.js';
+import { CodePanel } from './js/editor.js';
+import { HandlerRuns } from './js/handler.js';
+import { ItemsTable } from './js/items.js';
+import { starterFor, isStarter } from './js/starters.js';
 
 const BUILD_HINT = 'wasm-pack build crate --target web --out-dir ../web/pkg';
 
 let silk = null; // the wasm module
 let info = null; // /serve.json, or null from a static server
 let controls;
+let code; // the Code panel
+let handlers; // compiles its code per run, reports its errors
 let results;
+let items; // the Items table
 let tester;
 let running = null; // the settings of the running (or last) crawl; the form is locked meanwhile
 let current = null; // the running Crawl
@@ -37,7 +46,9 @@ function setState(state) {
   byId('run').disabled = running;
   byId('compare').disabled = running;
   byId('cancel').disabled = !running;
+  byId('import-spec').disabled = running;
   controls?.lock(running);
+  code?.lock(running);
 }
 
 function notice(message) {
@@ -48,8 +59,21 @@ function notice(message) {
 
 // ---- settings <-> URL ----------------------------------------------------------------
 
+/** Every setting: the form's and the Code panel's. */
+function readSettings() {
+  return { ...controls.read(), ...code.read() };
+}
+
+function writeSettings(s) {
+  controls.write(s);
+  code.write(s);
+  byId('handler-note').hidden = !s.handler;
+}
+
 function syncUrl() {
-  const q = toQuery(controls.read());
+  const s = readSettings();
+  byId('handler-note').hidden = !s.handler;
+  const q = toQuery(s);
   history.replaceState(null, '', `${location.pathname}?${q}`);
   byId('share').value = `${location.origin}${location.pathname}?${q}&autostart=1`;
 }
@@ -64,14 +88,18 @@ function initialSettings() {
     preset_values = presetSettings('demo', info);
     q.delete('preset');
   }
-  const base = { ...defaults(), ...preset_values, preset };
+  const base = { ...defaults(), ...preset_values, preset, code: starterFor(preset) };
   if (info && info.arena_latency_ms !== undefined) base.latency = info.arena_latency_ms;
   return fromQuery(q, base);
 }
 
 function applyPreset(name) {
   const values = presetSettings(name, info);
-  if (values) controls.write({ ...controls.read(), ...values, preset: name });
+  if (values) {
+    const s = readSettings();
+    // A starter nobody edited follows the preset; edited code stays.
+    writeSettings({ ...s, ...values, preset: name, code: isStarter(s.code) ? starterFor(name) : s.code });
+  }
   syncUrl();
 }
 
@@ -82,6 +110,7 @@ function showCounters(c) {
   byId('n-queued').textContent = c.queued;
   byId('n-flight').textContent = c.in_flight;
   byId('n-errors').textContent = c.errors;
+  byId('pages-count').textContent = results.records.length;
   byId('n-rate').textContent = c.elapsed_ms > 0 ? (c.done / (c.elapsed_ms / 1000)).toFixed(1) : '0';
   byId('n-elapsed').textContent = formatMs(c.elapsed_ms);
   const bar = byId('progress');
@@ -90,9 +119,26 @@ function showCounters(c) {
   bar.value = c.done;
 }
 
-/** Runs one crawl to its end, feeding `timeline`, the table and the tester. */
-async function runOne(spec, timeline) {
+// ---- the handler -------------------------------------------------------------------
+
+function showItemCount() {
+  byId('n-items').textContent = items.count;
+  byId('items-count').textContent = items.count;
+}
+
+/** Shows the pages or the items table. */
+function showView(view) {
+  const pages = view === 'pages';
+  byId('pages-wrap').hidden = !pages;
+  byId('items-wrap').hidden = pages;
+  byId('view-pages').setAttribute('aria-selected', String(pages));
+  byId('view-items').setAttribute('aria-selected', String(!pages));
+}
+
+/** Runs one crawl to its end, feeding `timeline`, the tables and the tester. */
+async function runOne(spec, timeline, handler) {
   const crawl = new silk.Crawl(spec, crawlOptions(info, running.relay)); // throws on a bad spec
+  if (handler) crawl.onPage(handler);
   current = crawl;
   currentMax = spec.max_pages ?? null;
   timeline.reset(spec.concurrency);
@@ -100,6 +146,10 @@ async function runOne(spec, timeline) {
     switch (ev.type) {
       case 'request':
         timeline.request(ev);
+        break;
+      case 'item':
+        items.add(ev.item, ev.url);
+        showItemCount();
         break;
       case 'record':
         timeline.record(ev);
@@ -140,6 +190,7 @@ function animate() {
 function describe(stats) {
   const kinds = Object.entries(stats.error_kinds).map(([k, n]) => `${k}: ${n}`).join(', ');
   return `${stats.pages} records in ${formatMs(stats.elapsed_ms)} (${stats.pages_per_sec.toFixed(1)} pages/s)`
+    + (stats.items ? ` · ${stats.items} items` : '')
     + (stats.errors ? ` · ${stats.errors} errors (${kinds})` : '')
     + (stats.queued_remaining ? ` · ${stats.queued_remaining} URLs left queued` : '')
     + (stats.cancelled ? ' · cancelled' : '');
@@ -156,18 +207,27 @@ function showBrowserLimits(stats) {
 
 /** Common start of a crawl or compare run; returns the settings, or null if unusable. */
 async function begin() {
-  const s = controls.read();
+  const s = readSettings();
   if (!s.seeds.length) {
     notice('Give a start URL (or pick a preset).');
     return null;
   }
   notice('');
+  try {
+    s.compiled = await handlers.start(s);
+  } catch (e) {
+    notice(`Your handler did not compile: ${e.message}${e.line ? ` (line ${e.line})` : ''}. Fix it in the Code panel and press Crawl again.`);
+    return null;
+  }
   running = s;
   cancelled = false;
   byId('compare-result').hidden = true;
   byId('summary').textContent = '';
   byId('limits-banner').hidden = true;
   results.reset(toSpec(s).fields?.map((f) => f.name) ?? []);
+  items.reset();
+  showItemCount();
+  showView(s.handler ? 'items' : 'pages');
   tester.reset();
   if (s.preset === 'arena' && info) {
     try {
@@ -180,6 +240,8 @@ async function begin() {
 }
 
 function end(stats) {
+  byId('pages-count').textContent = results.records.length;
+  handlers.finish(stats, items.count, results.records.find((r) => r.error?.kind === 'handler'));
   setState(cancelled || stats?.cancelled ? 'cancelled' : 'done');
   if (stats) showBrowserLimits(stats);
   animate();
@@ -196,7 +258,7 @@ async function crawl() {
   setState('running');
   requestAnimationFrame(animate);
   try {
-    const stats = await runOne(spec, timelines.main);
+    const stats = await runOne(spec, timelines.main, s.compiled);
     byId('summary').textContent = describe(stats);
     end(stats);
   } catch (e) {
@@ -219,13 +281,15 @@ async function compare() {
   setState('running');
   requestAnimationFrame(animate);
   try {
-    const seq = await runOne(toSpec(s, { concurrency: 1 }), timelines.seq);
+    const seq = await runOne(toSpec(s, { concurrency: 1 }), timelines.seq, s.compiled);
     byId('caption-seq').textContent = `Sequential: concurrency 1 · ${describe(seq)}`;
     if (cancelled) return end(seq);
-    results.reset(results.fieldNames); // the table shows the concurrent run
+    results.reset(results.fieldNames); // the tables show the concurrent run
+    items.reset();
+    showItemCount();
     tester.reset();
     byId('caption-main').textContent = `Concurrent: concurrency ${s.c} (running…)`;
-    const par = await runOne(toSpec(s), timelines.main);
+    const par = await runOne(toSpec(s), timelines.main, s.compiled && await handlers.compile(s)); // fresh state
     byId('caption-main').textContent = `Concurrent: concurrency ${s.c} · ${describe(par)}`;
     byId('summary').textContent = describe(par);
     if (!cancelled && !par.cancelled) {
@@ -259,8 +323,36 @@ function wireExports() {
     download('silk-results.jsonl', toJsonl(results.records), 'application/x-ndjson'));
   byId('export-csv').addEventListener('click', () =>
     download('silk-results.csv', toCsv(results.records, results.fieldNames), 'text/csv'));
+  byId('export-items').addEventListener('click', () =>
+    download('silk-items.jsonl', toItemsJsonl(items.items.map((i) => i.item)), 'application/x-ndjson'));
   byId('export-spec').addEventListener('click', () =>
-    download('silk-spec.json', toSpecJson(toSpec(controls.read())), 'application/json'));
+    download('silk-spec.json', toSpecJson(toSpec(readSettings())), 'application/json'));
+  const file = byId('import-file');
+  byId('import-spec').addEventListener('click', () => file.click());
+  file.addEventListener('change', async () => {
+    const [picked] = file.files;
+    file.value = '';
+    if (picked) importSpec(picked.name, await picked.text());
+  });
+}
+
+/** Loads a spec file into the form and the Code panel. */
+function importSpec(name, text) {
+  let spec;
+  try {
+    spec = JSON.parse(text);
+  } catch (e) {
+    notice(`${name} is not JSON (${e.message}).`);
+    return;
+  }
+  try {
+    const { settings, ignored } = fromSpec(spec, readSettings());
+    writeSettings(settings);
+    syncUrl();
+    notice(ignored.length ? `Imported ${name}; the playground has no control for: ${ignored.join(', ')} (not used here).` : '');
+  } catch (e) {
+    notice(`${name}: ${e.message}.`);
+  }
 }
 
 // ---- start -------------------------------------------------------------------------
@@ -272,7 +364,19 @@ async function main() {
   timelines.seq = new Timeline(byId('timeline-seq'), tooltip);
   byId('legend').append(legend());
   controls = new Controls({ onChange: syncUrl, onPreset: applyPreset });
+  code = new CodePanel({
+    onChange: syncUrl,
+    onRun: () => { if (document.body.dataset.state !== 'running' && silk) crawl(); },
+    onReset: () => {
+      code.write({ ...code.read(), code: starterFor(controls.read().preset) });
+      syncUrl();
+    },
+  });
+  handlers = new HandlerRuns(code);
   results = new ResultsTable(byId('results'), { onPick: (r) => tester.pick(r.url) });
+  items = new ItemsTable(byId('items'));
+  byId('view-pages').addEventListener('click', () => showView('pages'));
+  byId('view-items').addEventListener('click', () => showView('items'));
   byId('run').addEventListener('click', crawl);
   byId('compare').addEventListener('click', compare);
   byId('cancel').addEventListener('click', cancel);
@@ -301,7 +405,7 @@ async function main() {
     + (info ? `served by silk serve${info.relay ? ' with relay' : ''}` : 'served by a static server: the demo works; the arena and relay need `silk serve`');
 
   controls.setAvailability(info);
-  controls.write(initialSettings());
+  writeSettings(initialSettings());
   syncUrl();
   timelines.main.draw();
   document.body.dataset.ready = '1';

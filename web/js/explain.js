@@ -18,6 +18,7 @@ const HINTS = {
   redirect_loop: 'the redirects go round in a circle',
   too_many_redirects: 'too many redirects in a row',
   invalid_url: 'the URL is not a usable http(s) URL',
+  handler: 'your onPage handler (the Code panel) threw or rejected on this page: it yielded no items and its links were not followed; the Code panel shows the first error with its line',
   other: 'something else went wrong (see the message)',
 };
 

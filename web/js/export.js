@@ -46,3 +46,8 @@ export function download(filename, text, type) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+/** The handler's items, one JSON value per line, as they arrived. */
+export function toItemsJsonl(items) {
+  return items.map((i) => JSON.stringify(i)).join('\n') + (items.length ? '\n' : '');
+}

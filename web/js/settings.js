@@ -8,7 +8,11 @@
 // so a playground link and a command line read the same.
 //
 // Query keys: preset, url (repeated), c, max, depth, delay, robots (0/1), scope, follow,
-// field (repeated), latency (arena preset), relay (1), autostart (1 or "compare").
+// field (repeated), latency (arena preset), relay (1), autostart (1 or "compare"),
+// handler (1: run the Code panel's handler), code (the handler's source, left out while it
+// is the preset's starter, as the demo's start URL is).
+
+import { starterFor } from './starters.js';
 
 export const MAX_CONCURRENCY = 64;
 
@@ -27,6 +31,8 @@ export function defaults() {
     latency: 100,
     follow: '',
     fields: [],
+    handler: false,
+    code: starterFor('demo'),
   };
 }
 
@@ -78,6 +84,8 @@ export function fromQuery(search, base = defaults()) {
   if (q.has('follow')) s.follow = q.get('follow');
   if (q.has('latency')) s.latency = int(q.get('latency'), { max: 10000 }) ?? s.latency;
   if (q.has('field')) s.fields = q.getAll('field').map(parseField).filter(Boolean);
+  if (q.has('handler')) s.handler = ['1', 'true', 'on', 'yes'].includes(q.get('handler'));
+  if (q.has('code')) s.code = q.get('code');
   return s;
 }
 
@@ -106,6 +114,8 @@ export function toQuery(s) {
   if (s.follow) q.set('follow', s.follow);
   if (s.preset === 'arena') q.set('latency', String(s.latency));
   for (const f of s.fields) q.append('field', formatField(f));
+  if (s.handler) q.set('handler', '1');
+  if (s.code !== starterFor(s.preset)) q.set('code', s.code);
   return q;
 }
 
@@ -135,5 +145,40 @@ export function toSpec(s, { concurrency = s.c } = {}) {
       return out;
     });
   }
+  if (s.handler && s.code.trim()) spec.code = s.code;
   return spec;
+}
+
+/** The spec keys `fromSpec` understands; others are reported as ignored. */
+const SPEC_KEYS = ['seeds', 'scope', 'concurrency', 'per_host', 'delay_ms', 'robots', 'max_pages', 'max_depth', 'follow', 'fields', 'code'];
+
+/**
+ * Settings from a spec (an exported or hand-written `silk crawl --spec` file), over
+ * `base`. Returns `{ settings, ignored }`, `ignored` naming keys the playground has no
+ * control for. A spec with `code` turns the handler on and fills the editor with it.
+ * Throws an Error saying what is wrong when the spec is not usable.
+ */
+export function fromSpec(spec, base = defaults()) {
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) throw new Error('a spec is a JSON object, e.g. {"seeds": ["https://example.com/"]}');
+  if (!Array.isArray(spec.seeds) || !spec.seeds.every((u) => typeof u === 'string')) {
+    throw new Error('the spec needs "seeds": a list of start URLs');
+  }
+  const s = structuredClone(base);
+  s.preset = 'custom';
+  s.seeds = spec.seeds;
+  if (['host', 'domain', 'any'].includes(spec.scope)) s.scope = spec.scope;
+  if ('concurrency' in spec) s.c = int(spec.concurrency, { min: 1, max: MAX_CONCURRENCY }) ?? s.c;
+  s.max = 'max_pages' in spec ? int(spec.max_pages, { min: 1 }) : null;
+  s.depth = 'max_depth' in spec ? int(spec.max_depth) : null;
+  s.delay = int(spec.delay_ms) ?? 0;
+  if (typeof spec.robots === 'boolean') s.robots = spec.robots;
+  s.follow = typeof spec.follow === 'string' ? spec.follow : '';
+  s.fields = Array.isArray(spec.fields)
+    ? spec.fields.filter((f) => f && typeof f.name === 'string' && typeof f.selector === 'string')
+      .map((f) => ({ name: f.name, selector: f.selector, attr: typeof f.attr === 'string' ? f.attr : null, all: Boolean(f.all) }))
+    : [];
+  s.handler = typeof spec.code === 'string' && spec.code.trim() !== '';
+  if (s.handler) s.code = spec.code;
+  const ignored = Object.keys(spec).filter((k) => !SPEC_KEYS.includes(k));
+  return { settings: s, ignored };
 }
