@@ -22,9 +22,10 @@ step "clippy (wasm32)"
 cargo clippy -p silk --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "cargo test (unit, engine, end-to-end against silk arena)"
-# The end-to-end tests run the real binary; cargo builds a package's binaries only for that
-# package's own tests, so build it first.
+# The end-to-end tests run the real binary and the examples; cargo builds a package's
+# binaries only for that package's own tests, so build them first.
 cargo build -p silk-cli
+cargo build -p silk --examples
 cargo test --workspace
 
 step "engine tests in headless Chromium (wasm-bindgen-test)"
