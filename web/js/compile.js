@@ -11,6 +11,9 @@
 
 const HEADER_LINES = 1;
 let serial = 0;
+// The compiled script hands its onPage over by calling this global with its id.
+const compiled = new Map();
+window.__silkCompiled = (id, fn) => compiled.set(id, fn);
 
 /** A syntax or load-time error in the user's code, with the editor line it points at. */
 export class CodeError extends Error {
@@ -51,7 +54,7 @@ function stackLine(stack, blobUrl, lines) {
 /**
  * Compiles `source` (which must define `onPage(page)`) and resolves to
  * `{ handler, source }`: `handler` calls the user's function, maps the lines of any error
- * it throws to editor lines, and reports the first one through `onError({ message, line })`
+ * it throws to editor lines, and reports the first one through `onError({ message, line, url })`
  * before rethrowing it (the crawl records it on the page as error kind "handler").
  * Rejects with a CodeError for a syntax error, an error while the code loads, or no onPage.
  */
@@ -63,8 +66,6 @@ export function compile(source, { onError } = {}) {
   return new Promise((resolve, reject) => {
     let fn;
     let failure = null;
-    const registry = (window.__silkCompiledFns ||= new Map());
-    window.__silkCompiled = (key, value) => registry.set(key, value);
     const onWindowError = (e) => {
       if (e.filename !== blobUrl) return;
       e.preventDefault(); // reported in the Code panel, not as an uncaught page error
@@ -79,8 +80,8 @@ export function compile(source, { onError } = {}) {
       window.removeEventListener('error', onWindowError, true);
       el.remove();
       URL.revokeObjectURL(blobUrl); // the stacks keep its text, which is all the mapping needs
-      fn = registry.get(id);
-      registry.delete(id);
+      fn = compiled.get(id);
+      compiled.delete(id);
       if (failure) return reject(failure);
       if (typeof fn !== 'function') {
         return reject(new CodeError(
