@@ -118,11 +118,17 @@ fn main() {
     // Items arrive through the sink; the events (records, progress) are not needed here.
     let stats = runtime.block_on(crawler.run(|_event| {}));
 
+    let kinds: Vec<String> = stats
+        .error_kinds
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
     eprintln!(
-        "custom_spider: {} pages, {} items, {} errors in {:.1} s",
+        "custom_spider: {} pages, {} items, {} errors [{}] in {:.1} s",
         stats.pages,
         stats.items,
         stats.errors,
+        kinds.join(", "),
         stats.elapsed_ms / 1000.0
     );
     if let Some(why) = stats.store_error {
