@@ -7,7 +7,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 use serde_json::Value;
-use silk::{Crawler, ErrorKind, Event, FieldSpec, PlatformClock};
+use silk::{Crawler, ErrorKind, Event, PlatformClock};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -206,10 +206,10 @@ async fn sends_referer_user_agent_and_custom_headers() {
     spec.user_agent = "silk-test/9 (+https://example.invalid/bot)".into();
     spec.headers = vec![("X-Crawl-Id".into(), "42".into())];
     spec.fields = vec![
-        FieldSpec::parse_cli("title=title").unwrap(),
-        FieldSpec::parse_cli("ua=li[data-name=user-agent]").unwrap(),
-        FieldSpec::parse_cli("sent_referer=li[data-name=referer]").unwrap(),
-        FieldSpec::parse_cli("crawl_id=li[data-name=x-crawl-id]").unwrap(),
+        silk::FieldSpec::parse_cli("title=title").unwrap(),
+        silk::FieldSpec::parse_cli("ua=li[data-name=user-agent]").unwrap(),
+        silk::FieldSpec::parse_cli("sent_referer=li[data-name=referer]").unwrap(),
+        silk::FieldSpec::parse_cli("crawl_id=li[data-name=x-crawl-id]").unwrap(),
     ];
     let (records, _) = crawl(spec).await;
     let recs = by_url(&records);
@@ -244,7 +244,7 @@ async fn the_default_user_agent_is_honest() {
     let arena = arena().await;
     let mut spec = arena.spec("/faults/headers");
     spec.max_depth = Some(0);
-    spec.fields = vec![FieldSpec::parse_cli("ua=li[data-name=user-agent]").unwrap()];
+    spec.fields = vec![silk::FieldSpec::parse_cli("ua=li[data-name=user-agent]").unwrap()];
     let (records, _) = crawl(spec).await;
     assert_eq!(
         records[0].fields[0].1,
