@@ -197,7 +197,7 @@ fn bad_input_is_a_usage_error_that_says_what_to_fix() {
         ),
         (
             vec!["http://127.0.0.1:9/".into(), "-o".into(), "out.txt".into()],
-            ".jsonl or .csv",
+            ".jsonl, .csv or .sqlite",
         ),
         (
             vec![
