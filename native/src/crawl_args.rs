@@ -103,7 +103,8 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
 
-    /// Write records here (.jsonl or .csv); JSONL on stdout if omitted.
+    /// Write records here: .jsonl, .csv, or .sqlite/.sqlite3/.db (tables crawls, records,
+    /// items; a second crawl into the file is added as a new crawl); JSONL on stdout if omitted.
     #[arg(short = 'o', long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 

@@ -11,7 +11,7 @@ pub struct ExportArgs {
     /// A state file (crawl.db) or a shared crawl (redis://HOST:PORT/NAME).
     #[arg(value_name = "STATE")]
     pub source: String,
-    /// Where to write the records (.jsonl or .csv).
+    /// Where to write the records (.jsonl, .csv, or .sqlite/.sqlite3/.db).
     #[arg(short = 'o', long, value_name = "PATH")]
     pub out: PathBuf,
 }
