@@ -8,6 +8,18 @@
 //! const stats = await crawl.run();
 //! ```
 //!
+//! User code per page (`crawl.onPage`, before the crawl starts): the handler gets a
+//! [`CrawlPage`](page::CrawlPage) and returns (or resolves to) `{ items, follow }`; every item
+//! comes out as an `{ type: 'item', item, url }` event. The adapter is
+//! [`page_handler`]; the engine's [`crate::handler`] owns the semantics.
+//!
+//! ```js
+//! crawl.onPage(async (page) => {
+//!   const h1 = page.select('h1')[0]?.text;
+//!   return { items: h1 ? [{ url: page.url, h1 }] : [], follow: null };
+//! });
+//! ```
+//!
 //! It is a thin shell: a spec goes in as the same JSON `silk crawl --spec` reads, the engine's
 //! [`Crawler`] runs on the JS event loop (via `wasm-bindgen-futures`), and every [`Event`] comes
 //! out as the plain object of [`Event::to_json`]. No crawl logic lives here, and nothing
@@ -15,9 +27,16 @@
 //!
 //! `events()` and `run()` both start the crawl (once); `events()` subscribes from that moment
 //! on, and ends after the `finished` event. The TypeScript types of specs, events, records and
-//! stats are in the custom section below, so the generated `.d.ts` describes them.
+//! stats are in [`ts_types`] (the handler's in [`page_handler`]), so the generated `.d.ts`
+//! describes them.
 
+mod js_json;
+mod page;
+mod page_handler;
 mod source_tags;
+mod ts_types;
+
+pub use page::CrawlPage;
 
 use crate::cancel::CancelHandle;
 use crate::engine::Crawler;
@@ -37,125 +56,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &str = r#"
-/** One field extracted from every HTML page. */
-export interface FieldSpec {
-  name: string;
-  /** A CSS selector. */
-  selector: string;
-  /** Take this attribute instead of the text content. */
-  attr?: string | null;
-  /** Every match as an array, instead of the first one. */
-  all?: boolean;
-}
-
-/** A crawl, as `silk crawl --spec` reads it. Every key except `seeds` is optional. */
-export interface CrawlSpec {
-  seeds: string[];
-  scope?: "host" | "domain" | "any";
-  /** Only follow URLs matching one of these regexes (if any). */
-  allow?: string[];
-  /** Never follow URLs matching any of these regexes. */
-  deny?: string[];
-  /** Only follow links matched by this CSS selector (default: every `a[href]`). */
-  follow?: string | null;
-  max_depth?: number | null;
-  max_pages?: number | null;
-  /** Requests in flight across all hosts (Scrapy's CONCURRENT_REQUESTS). */
-  concurrency?: number;
-  /** Requests in flight per host (CONCURRENT_REQUESTS_PER_DOMAIN). */
-  per_host?: number;
-  /** Minimum milliseconds between request starts to one host (DOWNLOAD_DELAY). */
-  delay_ms?: number;
-  jitter?: number;
-  robots?: boolean;
-  /** Browsers do not send it; kept for specs shared with the native `silk`. */
-  user_agent?: string;
-  /** Extra request headers as [name, value] pairs (the browser drops forbidden ones). */
-  headers?: [string, string][];
-  /** Native only: a spec with a proxy is refused in the browser. */
-  proxy?: string | null;
-  timeout_ms?: number;
-  max_body_bytes?: number;
-  retries?: number;
-  max_redirects?: number;
-  fields?: FieldSpec[];
-}
-
-/** Options of `new Crawl(spec, options)`. */
-export interface CrawlOptions {
-  /** Fetch through `silk serve --relay`, for sites that send no CORS headers. */
-  relay?: { endpoint: string; token: string } | null;
-}
-
-export type ErrorKind =
-  | "dns" | "connect" | "timeout" | "tls" | "http" | "too_large" | "cors" | "mixed_content"
-  | "aborted" | "redirect_loop" | "too_many_redirects" | "robots" | "invalid_url" | "other";
-
-/** One URL attempted. The spec's fields sit beside the standard columns. */
-export interface CrawlRecord {
-  url: string;
-  final_url: string | null;
-  status: number | null;
-  depth: number;
-  referer: string | null;
-  bytes: number;
-  elapsed_ms: number;
-  error?: { kind: ErrorKind; message: string };
-  /** Field values: a string, an array of strings (`all`), or null when nothing matched. */
-  [field: string]: unknown;
-}
-
-export interface CrawlCounters {
-  done: number;
-  queued: number;
-  in_flight: number;
-  errors: number;
-  bytes: number;
-  elapsed_ms: number;
-}
-
-export interface CrawlStats {
-  pages: number;
-  errors: number;
-  bytes: number;
-  elapsed_ms: number;
-  pages_per_sec: number;
-  /** Records per HTTP status, e.g. { "200": 57, "404": 3 }. */
-  status_counts: Record<string, number>;
-  /** Records per error kind. */
-  error_kinds: Record<string, number>;
-  requests: number;
-  retries: number;
-  links_filtered: number;
-  queued_remaining: number;
-  cancelled: boolean;
-  /** Why a native state store stopped the crawl; always null in the browser. */
-  store_error: string | null;
-}
-
-/** Everything a crawl reports, in order; `finished` is always last. */
-export type CrawlEvent =
-  | { type: "request"; url: string; depth: number; slot: number; started_ms: number }
-  | { type: "record"; record: CrawlRecord; slot: number; started_ms: number }
-  | { type: "progress"; counters: CrawlCounters }
-  | { type: "finished"; stats: CrawlStats };
-
-export interface SelectorMatch {
-  /** Text content, whitespace collapsed. */
-  text: string;
-  outer_html: string;
-  /** Position of the start tag in the given HTML (JS string indices), or null if unknown. */
-  start: number | null;
-  end: number | null;
-}
-
-export type SelectorTest =
-  | { ok: true; matches: SelectorMatch[] }
-  | { ok: false; error: string };
-"#;
 
 /// Plain JS values from Rust values: maps become objects, 64-bit numbers become numbers.
 fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
@@ -311,6 +211,25 @@ impl Crawl {
         #[wasm_bindgen(unchecked_param_type = "(event: CrawlEvent) => void")] listener: Function,
     ) {
         self.shared.listeners.borrow_mut().push(listener);
+    }
+
+    /// Runs `handler` on every fetched HTML page (status below 400): it gets the page and
+    /// returns `{ items, follow }`, or a promise of it. Call it before the crawl starts
+    /// (before `run()` or `events()`), once: a second call replaces the handler.
+    #[wasm_bindgen(js_name = onPage)]
+    pub fn on_page(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PageHandler")] handler: Function,
+    ) -> Result<(), JsError> {
+        let mut slot = self.shared.crawler.borrow_mut();
+        let crawler = slot.take().ok_or_else(|| {
+            JsError::new(
+                "onPage must be called before the crawl starts, and this crawl has started (run() \
+                 or events() starts it): create a new Crawl and call onPage before run()",
+            )
+        })?;
+        *slot = Some(crawler.with_handler(page_handler::JsPageHandler::new(handler)));
+        Ok(())
     }
 
     /// Starts the crawl (the first call, or `events()`, does) and resolves to its stats, the
