@@ -142,6 +142,10 @@ async fn a_throw_or_a_rejection_is_that_pages_error_and_the_crawl_goes_on() {
         .expect("the stack follows the message");
     assert_eq!(head, "TypeError: no price on /p/1");
     assert!(stack.trim_start().starts_with("at "), "{message}");
+    assert!(
+        !message.contains("wasm-function[") && !message.contains("__wbg_"),
+        "silk's own frames are cut: {message}"
+    );
     assert!(thrown.get("items").is_none(), "{thrown}");
 
     let rejected = record(&events, "/p/2");

@@ -127,12 +127,43 @@ fn thrown_message(thrown: &JsValue) -> String {
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default();
+    let stack = user_frames(&stack);
     // V8 and SpiderMonkey differ: V8's stack starts with `Name: message`, Firefox's does not.
     match stack.strip_prefix(&head) {
         Some(frames) if frames.is_empty() || frames.starts_with('\n') => format!("{head}{frames}"),
         _ if stack.is_empty() => head,
         _ => format!("{head}\n{stack}"),
     }
+}
+
+/// The stack without silk's own frames: a handler that throws synchronously was called
+/// from wasm, and every frame from the wasm-bindgen glue down (`handleError`,
+/// `__wbg_call_…`, `wasm-function[…]`, and the glue closure just above them) is noise to the
+/// handler's author.
+fn user_frames(stack: &str) -> &str {
+    const OURS: [&str; 3] = ["wasm-function[", "__wbg_", " handleError "];
+    let lines: Vec<&str> = stack.split('\n').collect();
+    let Some(first_ours) = lines
+        .iter()
+        .position(|l| OURS.iter().any(|m| l.contains(m)))
+    else {
+        return stack;
+    };
+    // The anonymous glue frame right above `handleError` lives in the same file as it.
+    let file_of = |line: &str| {
+        let inner = line.trim().trim_start_matches("at ").trim_end_matches(')');
+        let inner = inner.rsplit('(').next().unwrap_or(inner);
+        inner.rsplitn(3, ':').nth(2).map(str::to_string)
+    };
+    let mut keep = first_ours;
+    if keep >= 2
+        && file_of(lines[keep - 1]).is_some()
+        && file_of(lines[keep - 1]) == file_of(lines[keep])
+    {
+        keep -= 1;
+    }
+    let end: usize = lines[..keep].iter().map(|l| l.len() + 1).sum();
+    stack[..end.saturating_sub(1).min(stack.len())].trim_end()
 }
 
 const SHAPE: &str =
@@ -296,4 +327,33 @@ fn describe_value(value: &JsValue) -> String {
     }
     let kind = value.js_typeof().as_string().unwrap_or_default();
     format!("a {kind} ({})", js_string(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_frames;
+    use wasm_bindgen_test::{wasm_bindgen_test as test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[test]
+    fn the_stack_keeps_the_users_frames_only() {
+        // As Chromium wrote it for `new Function('page', ...)` throwing synchronously.
+        let stack = "TypeError: Cannot read properties of null (reading 'boom')\n    \
+            at eval (eval at <anonymous> (http://h/app.html:6:11), <anonymous>:4:6)\n    \
+            at helper (http://h/app.js:10:3)\n    \
+            at http://h/pkg/silk.js:495:30\n    \
+            at handleError (http://h/pkg/silk.js:1047:18)\n    \
+            at __wbg_call_a410 (http://h/pkg/silk.js:494:58)\n    \
+            at silk.wasm.x (http://h/pkg/silk_bg.wasm:wasm-function[15291]:0x309b13)";
+        assert_eq!(
+            user_frames(stack),
+            "TypeError: Cannot read properties of null (reading 'boom')\n    \
+             at eval (eval at <anonymous> (http://h/app.html:6:11), <anonymous>:4:6)\n    \
+             at helper (http://h/app.js:10:3)"
+        );
+        // A rejection's stack (from a timer) has no frames of ours.
+        let async_stack = "RangeError: later\n    at http://h/app.js:3:9";
+        assert_eq!(user_frames(async_stack), async_stack);
+    }
 }
