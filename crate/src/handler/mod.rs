@@ -31,6 +31,37 @@
 //! Handlers are `Fn(Page) -> impl Future`, or plain functions through [`sync`]; neither
 //! needs `Send`, so the same handler type serves native code and the browser (where the
 //! JavaScript API wraps a JS function in one).
+//!
+//! ```no_run
+//! # async fn demo(sink: futures::channel::mpsc::Sender<serde_json::Value>) -> Result<(), Box<dyn std::error::Error>> {
+//! use silk::handler::{self, HandlerResult};
+//! use silk::{CrawlSpec, Crawler, Follow, Page, PageOutput, PlatformClock, PlatformFetcher};
+//! use std::rc::Rc;
+//!
+//! let spider = handler::sync(|page: &Page| -> HandlerResult {
+//!     let mut out = PageOutput::new();
+//!     if let Some(h1) = page.select("h1")?.first() {
+//!         out = out.item(serde_json::json!({ "url": page.url(), "h1": h1.text }))?;
+//!     }
+//!     for href in page.select("a.detail[href]")?.iter().filter_map(|a| a.attr("href")) {
+//!         out = out.follow(Follow::new(href).priority(1).meta(page.url()));
+//!     }
+//!     Ok(out)
+//! });
+//! let spec = CrawlSpec { seeds: vec!["http://127.0.0.1:8080/".into()], ..CrawlSpec::default() };
+//! let stats = Crawler::new(
+//!     spec.compile()?,
+//!     Rc::new(PlatformFetcher::new(&spec)?),
+//!     Rc::new(PlatformClock::new()),
+//! )
+//! .with_handler(spider)
+//! .items_into(sink) // any futures::Sink<serde_json::Value>
+//! .run(|_event| {})
+//! .await;
+//! println!("{} items", stats.items);
+//! # Ok(())
+//! # }
+//! ```
 
 mod output;
 mod page;
