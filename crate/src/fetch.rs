@@ -77,13 +77,18 @@ pub enum ErrorKind {
     /// The page was fetched, but the crawl's page handler (user code) failed on it: it
     /// returned an error, threw, panicked, or did not finish within the request timeout.
     Handler,
+    /// The URL was started `max_attempts` times without ever getting a record (each time the
+    /// crawler crashed, was killed, or lost its lease while on it): it is recorded as this
+    /// error instead of being tried again, so one poisonous page cannot crash-loop a resumed
+    /// crawl or pass from worker to worker.
+    TooManyAttempts,
     /// Anything else.
     Other,
 }
 
 impl ErrorKind {
     /// Every kind, for mapping names back (a relay's JSON, a stored record).
-    pub const ALL: [ErrorKind; 15] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -98,6 +103,7 @@ impl ErrorKind {
         ErrorKind::Robots,
         ErrorKind::InvalidUrl,
         ErrorKind::Handler,
+        ErrorKind::TooManyAttempts,
         ErrorKind::Other,
     ];
 
@@ -117,6 +123,7 @@ impl ErrorKind {
             ErrorKind::Robots => "robots",
             ErrorKind::InvalidUrl => "invalid_url",
             ErrorKind::Handler => "handler",
+            ErrorKind::TooManyAttempts => "too_many_attempts",
             ErrorKind::Other => "other",
         }
     }

@@ -26,6 +26,9 @@ pub struct QueuedUrl {
     pub priority: i32,
     /// What a page handler attached to the link, handed to the linked page's handler.
     pub meta: Option<Rc<Value>>,
+    /// How many times this URL was popped before without getting a record (kept by stores
+    /// that outlive a run: `--state`, a shared frontier); 0 for the in-memory frontier.
+    pub attempts: u32,
 }
 
 impl QueuedUrl {
@@ -37,6 +40,7 @@ impl QueuedUrl {
             referer,
             priority: 0,
             meta: None,
+            attempts: 0,
         }
     }
 }
@@ -328,6 +332,7 @@ impl Frontier for MemoryFrontier {
                         referer: entry.referer,
                         priority,
                         meta: entry.meta,
+                        attempts: 0,
                     })
                 }
                 _ => debug_assert!(false, "queued URL text does not parse: {text:?}"),

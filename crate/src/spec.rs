@@ -134,6 +134,10 @@ pub struct CrawlSpec {
     /// Retries after connect errors, timeouts, 429 and 5xx.
     pub retries: u32,
     pub max_redirects: u32,
+    /// How many times a URL may be started without ever getting a record (a crash, a kill,
+    /// a lost lease each time) before it is recorded as `too_many_attempts` instead of being
+    /// tried again. Counted by stores that outlive a run (`--state`, `--frontier`).
+    pub max_attempts: u32,
     pub fields: Vec<FieldSpec>,
     /// A JavaScript page handler, as the playground's Code panel writes it: carried with the
     /// spec so that an exported crawl keeps its code. Only the browser runs it (the
@@ -165,6 +169,7 @@ impl Default for CrawlSpec {
             max_body_bytes: 10 * 1024 * 1024,
             retries: 2,
             max_redirects: 10,
+            max_attempts: 3,
             fields: Vec::new(),
             code: None,
         }

@@ -114,6 +114,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                     referer: Some(referer.clone()),
                     priority: f.priority,
                     meta: f.meta.map(Rc::new),
+                    attempts: 0,
                 }),
                 _ => self.stats.links_filtered += 1,
             }

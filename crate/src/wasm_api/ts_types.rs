@@ -48,6 +48,8 @@ export interface CrawlSpec {
   max_body_bytes?: number;
   retries?: number;
   max_redirects?: number;
+  /** Starts without a record (crash, kill, lost lease) before a URL is recorded as `too_many_attempts`; counted by native stores. */
+  max_attempts?: number;
   fields?: FieldSpec[];
   /**
    * JavaScript source of a page handler, carried so that an exported spec keeps its code.
@@ -66,7 +68,7 @@ export interface CrawlOptions {
 export type ErrorKind =
   | "dns" | "connect" | "timeout" | "tls" | "http" | "too_large" | "cors" | "mixed_content"
   | "aborted" | "redirect_loop" | "too_many_redirects" | "robots" | "invalid_url" | "handler"
-  | "other";
+  | "too_many_attempts" | "other";
 
 /** One URL attempted. The spec's fields sit beside the standard columns. */
 export interface CrawlRecord {

@@ -361,6 +361,7 @@ fn parse_item(text: &str) -> Option<QueuedUrl> {
         referer: v.get("r").and_then(Value::as_str).map(Rc::from),
         priority: v.get("p").and_then(Value::as_i64).unwrap_or(0) as i32,
         meta: v.get("m").cloned().map(Rc::new),
+        attempts: 0,
     })
 }
 
