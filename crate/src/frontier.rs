@@ -131,6 +131,14 @@ pub trait Frontier {
         let _ = record;
         true
     }
+    /// A popped URL's first request is about to go out (once per URL and run: not for its
+    /// retries, nor for URLs recorded unfetched). A store that outlives the run counts these
+    /// durably, so a URL started [`max_attempts`](crate::CrawlSpec::max_attempts) times
+    /// without a record (it crashed or hung the crawler each time) comes back with
+    /// [`QueuedUrl::attempts`] at the limit. An [`abandon`](Frontier::abandon) takes it back.
+    async fn started(&mut self, url: &Url) {
+        let _ = url;
+    }
     /// A popped URL that will get no record in this run (cancelled): it goes back to the queue.
     async fn abandon(&mut self, url: &Url) {
         let _ = url;

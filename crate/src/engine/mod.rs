@@ -462,6 +462,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             .pop()
             .expect("a free slot whenever in_flight < concurrency");
         if job.started_ms.is_none() {
+            self.frontier.started(job.requested()).await;
             let started_ms = ms(now.saturating_sub(self.t0));
             job.started_ms = Some(started_ms);
             job.slot = slot;
