@@ -3,7 +3,8 @@
 # the browser adapter and JS API tests (crate/tests/browser.rs) and the library's unit tests.
 #
 # It starts, on free ports of 127.0.0.1 only:
-#   - the arena (`silk arena --port 0 --pages 60`), CORS-enabled: SILK_ARENA_URL
+#   - the arena (`silk arena --port 0 --pages 60 --test-control`: its /__reset is used from
+#     the test page, cross-origin), CORS-enabled: SILK_ARENA_URL
 #   - a tiny Python server that sends no CORS headers, and plays a `silk serve --relay` at
 #     /relay (token "sesame") to test the relay contract: SILK_NOCORS_URL
 # and stops both on exit. The addresses reach the tests at compile time (option_env!), so
@@ -57,7 +58,7 @@ wait_for_line() {
 
 say "building the silk CLI (for \`silk arena\`)"
 cargo build -q -p silk-cli
-"$ROOT/target/debug/silk" arena --port 0 --pages 60 >"$WORK/arena.log" 2>&1 &
+"$ROOT/target/debug/silk" arena --port 0 --pages 60 --test-control >"$WORK/arena.log" 2>&1 &
 PIDS+=($!)
 line="$(wait_for_line "$WORK/arena.log" '^arena listening on http://127\.0\.0\.1:[0-9]+' arena "${PIDS[-1]}")"
 export SILK_ARENA_URL="${line#arena listening on }"

@@ -23,6 +23,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use crate::body::BoxBody;
 use crate::calendar;
 use crate::config::ArenaConfig;
+use crate::control::{self, Caller, MAX_LATENCY_MS};
 use crate::faults::{self, ConnectionDropped, FaultState};
 use crate::pages;
 use crate::reply;
@@ -64,7 +65,7 @@ impl Arena {
                 site: Site::new(&config),
                 stats: Arc::new(Stats::new()),
                 faults: FaultState::default(),
-                latency_ms: AtomicU64::new(config.latency_ms),
+                latency_ms: AtomicU64::new(config.latency_ms.min(MAX_LATENCY_MS)),
                 config,
             }),
         }
@@ -94,8 +95,9 @@ impl Arena {
     }
 
     /// Changes the delay added before each site response, effective for the next request.
+    /// Clamped to [`MAX_LATENCY_MS`] (10 s).
     pub fn set_latency_ms(&self, ms: u64) {
-        self.inner.latency_ms.store(ms, Relaxed);
+        self.inner.latency_ms.store(ms.min(MAX_LATENCY_MS), Relaxed);
     }
 
     /// The current delay added before each site response.
@@ -147,12 +149,29 @@ impl Arena {
             .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
         let host = host_of(&req);
         let headers = faults::RequestHeaders::of(&req);
+        let caller = Caller::of(req.headers());
         drop(req);
 
+        // Writes get CORS only on a test rig (see `control.rs`).
+        let cors = !control::is_write(&path) || inner.config.test_control;
         if method == Method::OPTIONS {
-            return Ok(with_cors(preflight()));
+            return Ok(if cors {
+                with_cors(preflight())
+            } else {
+                reply::empty(StatusCode::NO_CONTENT)
+            });
         }
         if path.starts_with("/__") {
+            if !cors {
+                if let Err(why) = caller.may_write() {
+                    return Ok(reply::bytes(
+                        StatusCode::FORBIDDEN,
+                        reply::TEXT_UTF8,
+                        format!("{why}\n"),
+                    ));
+                }
+                return Ok(self.control(&method, &path, &path_and_query));
+            }
             return Ok(with_cors(self.control(&method, &path, &path_and_query)));
         }
         if method != Method::GET && method != Method::HEAD {
@@ -282,12 +301,12 @@ impl Arena {
                     .find_map(|kv| kv.strip_prefix("ms="))
                     .map(str::parse::<u64>);
                 match ms {
-                    Some(Ok(ms)) => self.set_latency_ms(ms),
-                    Some(Err(_)) => {
+                    Some(Ok(ms)) if ms <= MAX_LATENCY_MS => self.set_latency_ms(ms),
+                    Some(_) => {
                         return reply::bytes(
                             StatusCode::BAD_REQUEST,
                             reply::TEXT_UTF8,
-                            "usage: /__latency?ms=N with N a whole number of milliseconds\n",
+                            format!("usage: /__latency?ms=N with N a whole number of milliseconds from 0 to {MAX_LATENCY_MS}\n"),
                         )
                     }
                     None => {}

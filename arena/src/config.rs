@@ -19,7 +19,8 @@ pub struct ArenaConfig {
     /// `i -> i+1` that makes every page reachable). The home page links the first `links`.
     pub links: usize,
     /// Delay added before every site response (not `/__*` control endpoints). Adjustable
-    /// later with [`crate::Arena::set_latency_ms`] or `GET /__latency?ms=N`.
+    /// later with [`crate::Arena::set_latency_ms`] or `GET /__latency?ms=N`. At most
+    /// [`crate::MAX_LATENCY_MS`] (10 s) is applied.
     pub latency_ms: u64,
     /// Approximate size of a product page body in KiB (padding text fills the gap).
     pub body_kb: usize,
@@ -30,6 +31,10 @@ pub struct ArenaConfig {
     pub faults: bool,
     /// A `Crawl-delay` (seconds) in robots.txt's `*` group, to test that crawlers honour it.
     pub crawl_delay_s: Option<f64>,
+    /// `true`: the write endpoints `/__reset` and `/__latency` answer browser pages of any
+    /// origin, with CORS headers (a test rig that resets the arena from a browser). `false`
+    /// (the default): they refuse cross-origin browser requests and send no CORS headers.
+    pub test_control: bool,
 }
 
 impl Default for ArenaConfig {
@@ -43,6 +48,7 @@ impl Default for ArenaConfig {
             seed: 1,
             faults: true,
             crawl_delay_s: None,
+            test_control: false,
         }
     }
 }

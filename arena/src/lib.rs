@@ -44,14 +44,18 @@
 //! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
-//! | `/__latency?ms=N` | change the latency (GET or POST) |
+//! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
 //!
-//! Every response has `Access-Control-Allow-Origin: *`; `OPTIONS` answers 204.
+//! Every response has `Access-Control-Allow-Origin: *`, except the writes `/__reset` and
+//! `/__latency`: they send no CORS headers and refuse requests a browser marks as coming
+//! from another page (`Origin`, `Sec-Fetch-Site`) or a DNS-rebound `Host`, unless the arena
+//! runs with [`ArenaConfig::test_control`] (see `control.rs`). `OPTIONS` answers 204.
 
 mod arena;
 mod body;
 mod calendar;
 mod config;
+mod control;
 mod faults;
 mod pages;
 mod prng;
@@ -63,6 +67,7 @@ mod stats;
 pub use arena::Arena;
 pub use body::BoxBody;
 pub use config::ArenaConfig;
+pub use control::MAX_LATENCY_MS;
 pub use faults::ConnectionDropped;
 pub use server::{serve, spawn, ArenaHandle};
 pub use stats::ArenaStats;

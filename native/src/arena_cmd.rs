@@ -16,8 +16,8 @@ pub struct ArenaArgs {
     /// Links per page.
     #[arg(long, default_value_t = 10)]
     pub links: usize,
-    /// Added latency per response, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Added latency per response, in milliseconds (at most 10000).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=silk_arena::MAX_LATENCY_MS as i64))]
     pub latency_ms: u64,
     /// Approximate page size in KB.
     #[arg(long, default_value_t = 15)]
@@ -31,6 +31,10 @@ pub struct ArenaArgs {
     /// Add `Crawl-delay: SECONDS` to robots.txt.
     #[arg(long, value_name = "SECONDS")]
     pub crawl_delay: Option<f64>,
+    /// Let browser pages of any origin use /__reset and /__latency, with CORS headers
+    /// (test rigs only; by default writes refuse cross-origin browser requests).
+    #[arg(long)]
+    pub test_control: bool,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -43,6 +47,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         seed: args.seed,
         faults: !args.no_faults,
         crawl_delay_s: args.crawl_delay,
+        test_control: args.test_control,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

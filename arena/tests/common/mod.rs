@@ -41,12 +41,27 @@ pub fn send(
     path: &str,
     host: &str,
 ) -> io::Result<BufReader<TcpStream>> {
+    send_with(addr, method, path, host, &[])
+}
+
+/// Like [`send`], with extra header lines (`Origin`, `Sec-Fetch-Site`, ...).
+pub fn send_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    host: &str,
+    extra: &[(&str, &str)],
+) -> io::Result<BufReader<TcpStream>> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: arena-test\r\nConnection: close\r\n\r\n"
-    )?;
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: arena-test\r\nConnection: close\r\n"
+    );
+    for (name, value) in extra {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
     stream.flush()?;
     Ok(BufReader::new(stream))
 }
@@ -158,7 +173,18 @@ pub fn read_body(
 
 /// `method path` with an explicit `Host` header, whole response in memory.
 pub fn request_as(addr: SocketAddr, method: &str, path: &str, host: &str) -> io::Result<Resp> {
-    let mut reader = send(addr, method, path, host)?;
+    request_with(addr, method, path, host, &[])
+}
+
+/// `method path` with an explicit `Host` and extra headers, whole response in memory.
+pub fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    host: &str,
+    extra: &[(&str, &str)],
+) -> io::Result<Resp> {
+    let mut reader = send_with(addr, method, path, host, extra)?;
     let (status, headers) = read_head(&mut reader)?;
     let mut body = Vec::new();
     read_body(&mut reader, method, status, &headers, &mut body)?;
