@@ -17,7 +17,7 @@ pub struct ArenaArgs {
     #[arg(long, default_value_t = 10)]
     pub links: usize,
     /// Added latency per response, in milliseconds (at most 10000).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=silk_arena::MAX_LATENCY_MS as i64))]
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=silk_arena::MAX_LATENCY_MS))]
     pub latency_ms: u64,
     /// Approximate page size in KB.
     #[arg(long, default_value_t = 15)]
