@@ -13,9 +13,13 @@
 //! unreserved characters decoded, other escapes upper-cased, raw non-ASCII and other
 //! unsafe bytes escaped), so `/a%3cd`, `/a%3Cd` and `/%7Efoo` vs `/~foo` compare equal.
 //!
-//! The parser is lenient in the ways real files need (BOM, any line ending, comments,
-//! leading whitespace, unknown lines, a few common misspellings of field names) and reads
-//! at most the first 500 KiB, the minimum the RFC requires.
+//! The parser is lenient in the ways real files need (a whole or partial BOM, any line
+//! ending, comments, leading whitespace, unknown lines, a missing colon, a few common
+//! misspellings of field names) and reads at most the first 500 KiB, the minimum the RFC
+//! requires, and at most [`MAX_LINE_BYTES`] of a line. Google's reference test cases pass,
+//! ported as data in `tests/data/robots_reference.json`, except four documented deviations
+//! (percent-encoded unreserved characters are equivalent, as RFC 3986 says, and a whole
+//! User-Agent string may be passed where Google wants a bare product token).
 
 use url::Url;
 
@@ -23,6 +27,11 @@ use crate::url_norm::canonical_percent_encoding;
 
 /// How much of a robots.txt body is parsed (RFC 9309 2.5: at least 500 kibibytes).
 pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
+
+/// How much of one line is read; the rest of a longer line is ignored. Google's limit
+/// (8 × the 2083-byte URL limit of old browsers, minus one), kept so that rules agree
+/// with its reference tests and no single pattern is unreasonably long.
+pub const MAX_LINE_BYTES: usize = 2083 * 8 - 1;
 
 /// A parsed robots.txt: all of its groups and sitemaps, for any crawler.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,18 +77,16 @@ struct Pattern {
 impl Robots {
     /// Parses a robots.txt body. Never fails: lines it does not understand are skipped.
     pub fn parse(body: &[u8]) -> Robots {
-        let text = String::from_utf8_lossy(truncate_at_line(body));
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let body = skip_bom(truncate_at_line(body));
         let mut robots = Robots::default();
         // Whether the current group is still collecting `user-agent` lines.
         let mut in_agents = false;
-        for line in text.split(['\n', '\r']) {
-            let line = line.split('#').next().unwrap_or("");
-            let Some((field, value)) = line.split_once(':') else {
+        for line in body.split(|&b| b == b'\n' || b == b'\r') {
+            let line = String::from_utf8_lossy(&line[..line.len().min(MAX_LINE_BYTES)]);
+            let Some((field, value)) = split_line(&line) else {
                 continue;
             };
-            let value = value.trim();
-            let field = field.trim().to_ascii_lowercase();
+            let field = field.to_ascii_lowercase();
             match field.as_str() {
                 "user-agent" | "useragent" | "user agent" => {
                     if !in_agents {
@@ -92,11 +99,16 @@ impl Robots {
                         group.agents.push(agent);
                     }
                 }
-                "allow" | "disallow" | "dissallow" | "dissalow" | "disalow" => {
+                "allow" | "disallow" | "dissallow" | "dissalow" | "disalow" | "diasllow"
+                | "disallaw" => {
                     in_agents = false;
                     // Rules before the first user-agent line belong to no group.
                     if let (Some(group), false) = (robots.groups.last_mut(), value.is_empty()) {
-                        group.rules.push(Rule::new(field == "allow", value));
+                        let allow = field == "allow";
+                        group.rules.push(Rule::new(allow, value));
+                        if let (true, Some(dir)) = (allow, index_page_dir(value)) {
+                            group.rules.push(Rule::new(true, &format!("{dir}$")));
+                        }
                     }
                 }
                 "crawl-delay" | "crawldelay" => {
@@ -316,7 +328,7 @@ fn agent_token(value: &str) -> Option<String> {
 }
 
 /// The first [`MAX_ROBOTS_BYTES`] of `body`, cut after the last line break so that a rule
-/// is never read half-way.
+/// is never read half-way (a cut `Disallow: /private` would read as `Disallow: /p`).
 fn truncate_at_line(body: &[u8]) -> &[u8] {
     if body.len() <= MAX_ROBOTS_BYTES {
         return body;
@@ -327,6 +339,39 @@ fn truncate_at_line(body: &[u8]) -> &[u8] {
         .rposition(|&b| b == b'\n' || b == b'\r')
         .unwrap_or(0);
     &head[..end]
+}
+
+/// `body` without a leading UTF-8 byte order mark, or the first one or two bytes of one
+/// (truncated BOMs occur in the wild; Google's parser skips them too).
+fn skip_bom(body: &[u8]) -> &[u8] {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let len = body.iter().zip(BOM).take_while(|(a, b)| a == b).count();
+    &body[len..]
+}
+
+/// A line's field and value, trimmed, with any `#` comment removed: `field: value`, or
+/// `field value` when the colon is missing and the line is exactly two words (`Disallow
+/// /x`, which Google also accepts). `None` for blank, comment and other lines.
+fn split_line(line: &str) -> Option<(&str, &str)> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    if let Some((field, value)) = line.split_once(':') {
+        return Some((field.trim(), value.trim()));
+    }
+    let mut words = line.split([' ', '\t']).filter(|w| !w.is_empty());
+    match (words.next(), words.next(), words.next()) {
+        (Some(field), Some(value), None) => Some((field, value)),
+        _ => None,
+    }
+}
+
+/// For an `Allow` pattern naming a directory's index page (`/dir/index.html`,
+/// `/dir/index.htm`), the directory itself (`/dir/`): a site that allows its index page
+/// means the directory URL too (Google's reading; the caller adds it anchored, `/dir/$`).
+fn index_page_dir(pattern: &str) -> Option<&str> {
+    let slash = pattern.rfind('/')?;
+    pattern[slash..]
+        .starts_with("/index.htm")
+        .then(|| &pattern[..=slash])
 }
 
 #[cfg(test)]
@@ -613,6 +658,40 @@ mod tests {
         }
         body.push_str("disallow: /late\n");
         check(&rules(&body, "a"), &["/late"], &["/early"]);
+    }
+
+    #[test]
+    fn a_rule_cut_by_the_500_kib_limit_is_dropped_whole() {
+        let mut body = String::from("user-agent: *\ndisallow: /early\n");
+        while body.len() < MAX_ROBOTS_BYTES - 5 {
+            body.push('\n');
+        }
+        // `disallow: /private` straddles the limit: reading `disallow: /p` would block `/`.
+        body.push_str("disallow: /private\n");
+        let r = rules(&body, "a");
+        check(&r, &["/p", "/page", "/private"], &["/early"]);
+    }
+
+    #[test]
+    fn google_leniencies() {
+        // A missing colon, when the line is exactly two words.
+        let r = rules("user-agent silk\ndisallow /x\ndisallow /y z\n", "silk");
+        check(&r, &["/y"], &["/x"]);
+        // A whole or partial UTF-8 BOM; a broken one spoils the first line.
+        for prefix in [&b"\xEF\xBB\xBF"[..], b"\xEF\xBB", b"\xEF"] {
+            let body = [prefix, b"user-agent: *\ndisallow: /x\n"].concat();
+            check(&Robots::parse(&body).rules_for("a"), &[], &["/x"]);
+        }
+        let broken = Robots::parse(b"\xEF\x11user-agent: *\ndisallow: /x\n");
+        check(&broken.rules_for("a"), &["/x"], &[]);
+        // An allowed index page allows its directory (anchored).
+        let r = rules("user-agent: *\nallow: /d/index.htm\ndisallow: /\n", "a");
+        check(&r, &["/d/", "/d/index.htm"], &["/d/x", "/d/?q"]);
+        // Only MAX_LINE_BYTES of a line are read.
+        let long = format!("/{}", "a".repeat(MAX_LINE_BYTES));
+        let r = rules(&format!("user-agent: *\ndisallow: {long}/tail\n"), "a");
+        let cut = &long[..MAX_LINE_BYTES - "disallow: ".len()];
+        check(&r, &[&cut[..cut.len() - 1]], &[cut, &format!("{cut}zz")]);
     }
 
     #[test]
