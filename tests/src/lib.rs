@@ -270,4 +270,5 @@ fn forward_one(client: TcpStream, count: &std::sync::atomic::AtomicUsize) -> std
     std::io::copy(&mut upstream, &mut client)?;
     Ok(())
 }
+pub mod lossy_proxy;
 pub mod redis_server;

@@ -11,21 +11,24 @@
 //! | key                      | type   | holds                                             |
 //! |--------------------------|--------|---------------------------------------------------|
 //! | `spec`                   | string | the crawl spec (canonical JSON), set by the first worker |
-//! | `queue`                  | list   | items `{"u":url,"d":depth,"r":referer}`, FIFO = breadth-first |
+//! | `queue`                  | list   | items `{"a":attempts,"u":url,"d":depth,"r":referer}`, FIFO = breadth-first |
 //! | `seen:{bucket}`          | set    | URL fingerprints, bucketed (see [`seen`])         |
 //! | `claims`                 | hash   | redirect target fingerprint → fingerprint of the page that claimed it |
 //! | `workers`                | set    | worker ids that joined and have not left or been reaped |
 //! | `alive:{worker}`         | string | exists while the worker's heartbeat renews it (TTL = one lease) |
 //! | `leases:{worker}`        | hash   | url → item, the URLs the worker holds             |
+//! | `started:{worker}`       | set    | leased URLs whose fetch the worker has started (a reaper raises their attempt count) |
 //! | `records`                | stream | one entry `r` = record JSON per completed page; `silk export` drains it |
 //! | `stats`                  | hash   | pages, bytes, errors, `error:{kind}`, reclaimed   |
-//! | `robots`                 | hash   | origin → robots.txt outcome (JSON)                |
+//! | `robots:{origin}`        | string | the origin's robots.txt outcome (JSON), expires after 24 h so a long crawl refetches it |
 //! | `robots_lock:{origin}`   | string | the worker fetching that robots.txt (others wait; taken over if it dies) |
 //! | `host:{origin}:permits`  | zset   | `worker:n` per request in flight, scored by expiry |
 //! | `host:{origin}:next`     | string | earliest start of the next request (ms, Redis TIME) |
 //! | `permit_seq`             | string | counter that makes permit members unique          |
 //! | `finished`               | string | set when nothing is queued and nothing is leased  |
 //! | `handler`                | string | set when a worker runs a page handler (a Rust spider): CSV exports get an `items` column |
+//! | `reply:{worker}`         | string | the worker's last script call id and result, so a retried call is not run twice (10 min TTL) |
+//! | `export_lock`            | string | held by the one `silk export` draining `records` (TTL, renewed per chunk) |
 //!
 //! # Leases
 //!
@@ -58,7 +61,27 @@
 //! dead workers are dropped; each also lapses after the request timeout + 5 s. Releases
 //! are sent without waiting for the reply (one round trip less per page). robots.txt
 //! is fetched once per origin: the first worker to take `robots_lock:{origin}` fetches it,
-//! the others poll until the outcome is in `robots`.
+//! the others poll until the outcome is in `robots:{origin}`. A stored outcome lives
+//! [`ROBOTS_TTL`] (24 h, RFC 9309's longest cache time), so a crawl that runs longer
+//! fetches it again.
+//!
+//! # Poison URLs
+//!
+//! A queue item carries `"a":N`, how many times a worker started fetching it and died (or
+//! was presumed dead) before recording it: the engine reports each started fetch
+//! ([`Frontier::started`], into `started:{worker}`), and `pop` raises the count when it
+//! reclaims a dead worker's started lease (URLs only held ahead are not charged). The
+//! engine records a URL whose count reached `max_attempts` as `too_many_attempts` instead
+//! of fetching it again, so a page that kills or wedges workers is not passed from worker
+//! to worker forever. A URL given back by a live worker (`abandon`: cancelled) is not
+//! counted.
+//!
+//! # Redis failures and replays
+//!
+//! Every call is retried through Redis outages of up to [`link::OUTAGE`], and every script
+//! call is idempotent (a per-call id; see [`link`]), so a lost reply neither leases a
+//! second URL nor takes a second permit. Past the outage the store reports a failure and
+//! the engine stops the crawl (`store_error`).
 //!
 //! # Seen-set size
 //!
@@ -92,7 +115,7 @@ mod seen;
 use crate::store::stored_record;
 use address::CrawlAddress;
 use heartbeat::Heartbeat;
-use link::Link;
+use link::{idempotent, Link};
 use serde_json::{json, Value};
 use silk::url_norm::fingerprint;
 use silk::{CrawlSpec, Frontier, Pop, QueuedUrl, Record, RobotsOutcome};
@@ -110,6 +133,8 @@ const POP_AGAIN: Duration = Duration::from_millis(50);
 const POP_AGAIN_SOON: Duration = Duration::from_millis(20);
 /// How often a worker waiting for another's robots.txt fetch looks again.
 const ROBOTS_POLL: Duration = Duration::from_millis(50);
+/// How long a stored robots.txt outcome is trusted before it is fetched again.
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// A permit or robots lock outlives the request timeout by this much.
 const HOLD_MARGIN_MS: u64 = 5_000;
 
@@ -127,13 +152,13 @@ struct Scripts {
 impl Scripts {
     fn new() -> Scripts {
         Scripts {
-            add: ::redis::Script::new(include_str!("redis/add.lua")),
-            pop: ::redis::Script::new(include_str!("redis/pop.lua")),
-            complete: ::redis::Script::new(include_str!("redis/complete.lua")),
-            mark_seen: ::redis::Script::new(include_str!("redis/mark_seen.lua")),
-            abandon: ::redis::Script::new(include_str!("redis/abandon.lua")),
-            host_permit: ::redis::Script::new(include_str!("redis/host_permit.lua")),
-            robots_lock: ::redis::Script::new(include_str!("redis/robots_lock.lua")),
+            add: idempotent(include_str!("redis/add.lua")),
+            pop: idempotent(include_str!("redis/pop.lua")),
+            complete: idempotent(include_str!("redis/complete.lua")),
+            mark_seen: idempotent(include_str!("redis/mark_seen.lua")),
+            abandon: idempotent(include_str!("redis/abandon.lua")),
+            host_permit: idempotent(include_str!("redis/host_permit.lua")),
+            robots_lock: idempotent(include_str!("redis/robots_lock.lua")),
         }
     }
 }
@@ -203,6 +228,7 @@ impl RedisFrontier {
             });
         }
         let worker = worker_id();
+        link.identify(&worker);
         let alive_key = format!("{prefix}alive:{worker}");
         link.query::<()>(
             ::redis::cmd("SET")
@@ -243,7 +269,8 @@ impl RedisFrontier {
         let urls: Vec<String> = self
             .link
             .command(::redis::cmd("HKEYS").arg(self.key(&format!("leases:{}", self.worker))))
-            .await;
+            .await
+            .unwrap_or_default();
         for url in urls {
             self.abandon_text(&url).await;
         }
@@ -251,7 +278,9 @@ impl RedisFrontier {
 
     async fn abandon_text(&mut self, url: &str) {
         let args = [self.prefix.clone(), self.worker.clone(), url.to_string()];
-        self.queue_len = self.link.script(&self.scripts.abandon, &args).await;
+        if let Ok(len) = self.link.script(&self.scripts.abandon, &args).await {
+            self.queue_len = len;
+        }
     }
 }
 
@@ -340,10 +369,17 @@ fn worker_id() -> String {
 }
 
 /// A queue item: `{"u":url,"d":depth,"r":referer}`, plus `"p":priority` and `"m":meta`
-/// when a page handler set them. The shared queue is one FIFO list: priorities are carried
+/// when a page handler set them, and `"a":attempts` once a worker died holding it. The shared queue is one FIFO list: priorities are carried
 /// (a resumed item keeps its own) but do not reorder it.
 fn item_json(item: &QueuedUrl) -> String {
-    let mut v = json!({ "u": item.url.as_str(), "d": item.depth, "r": item.referer.as_deref() });
+    // "a" first (pop.lua raises it in place), whatever order serde_json keeps keys in.
+    let mut v = json!({});
+    if item.attempts > 0 {
+        v["a"] = Value::from(item.attempts);
+    }
+    v["u"] = Value::from(item.url.as_str());
+    v["d"] = Value::from(item.depth);
+    v["r"] = item.referer.as_deref().map_or(Value::Null, Value::from);
     if item.priority != 0 {
         v["p"] = Value::from(item.priority);
     }
@@ -361,7 +397,10 @@ fn parse_item(text: &str) -> Option<QueuedUrl> {
         referer: v.get("r").and_then(Value::as_str).map(Rc::from),
         priority: v.get("p").and_then(Value::as_i64).unwrap_or(0) as i32,
         meta: v.get("m").cloned().map(Rc::new),
-        attempts: 0,
+        attempts: v
+            .get("a")
+            .and_then(Value::as_u64)
+            .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32),
     })
 }
 
@@ -375,7 +414,13 @@ impl Frontier for RedisFrontier {
     async fn add(&mut self, item: QueuedUrl) -> bool {
         let [bucket, member] = seen_args(&item.url);
         let args = [self.prefix.clone(), bucket, member, item_json(&item)];
-        let (queued, len): (i64, usize) = self.link.script(&self.scripts.add, &args).await;
+        let Ok((queued, len)) = self
+            .link
+            .script::<(i64, usize)>(&self.scripts.add, &args)
+            .await
+        else {
+            return false;
+        };
         self.queue_len = len;
         queued == 1
     }
@@ -389,15 +434,21 @@ impl Frontier for RedisFrontier {
             fingerprint(url.as_str()).to_string(),
             fingerprint(by.as_str()).to_string(),
         ];
-        let claimed: i64 = self.link.script(&self.scripts.mark_seen, &args).await;
-        claimed == 1
+        let claimed = self.link.script(&self.scripts.mark_seen, &args).await;
+        claimed == Ok(1i64)
     }
 
     async fn pop(&mut self) -> Pop {
         loop {
             let args = [self.prefix.clone(), self.worker.clone()];
-            let (what, item, len): (String, String, usize) =
-                self.link.script(&self.scripts.pop, &args).await;
+            let Ok((what, item, len)) = self
+                .link
+                .script::<(String, String, usize)>(&self.scripts.pop, &args)
+                .await
+            else {
+                // The link gave up: the engine sees `failure()` and stops.
+                return Pop::Later(POP_AGAIN);
+            };
             self.queue_len = len;
             match what.as_str() {
                 "url" => match parse_item(&item) {
@@ -434,9 +485,24 @@ impl Frontier for RedisFrontier {
             args.extend(seen_args(&link.url));
             args.push(item_json(link));
         }
-        let (accepted, len): (i64, usize) = self.link.script(&self.scripts.complete, &args).await;
+        let Ok((accepted, len)) = self
+            .link
+            .script::<(i64, usize)>(&self.scripts.complete, &args)
+            .await
+        else {
+            return false;
+        };
         self.queue_len = len;
         accepted == 1
+    }
+
+    async fn started(&mut self, url: &Url) {
+        // Sent without waiting: only a reaper reads it, and a worker that dies before it
+        // lands was not fetching the page yet.
+        let mut mark = ::redis::cmd("SADD");
+        mark.arg(self.key(&format!("started:{}", self.worker)))
+            .arg(url.as_str());
+        self.link.command_detached(mark).await;
     }
 
     async fn abandon(&mut self, url: &Url) {
@@ -451,6 +517,10 @@ impl Frontier for RedisFrontier {
         self.pages_done
     }
 
+    fn failure(&self) -> Option<String> {
+        self.link.failure()
+    }
+
     async fn robots(&mut self, origin: &str) -> Option<RobotsOutcome> {
         let lock_args = [
             self.prefix.clone(),
@@ -458,19 +528,21 @@ impl Frontier for RedisFrontier {
             origin.to_string(),
             self.hold_ms.to_string(),
         ];
+        let key = self.key(&format!("robots:{origin}"));
         loop {
             let stored: Option<String> = self
                 .link
-                .command(::redis::cmd("HGET").arg(self.key("robots")).arg(origin))
-                .await;
+                .command(::redis::cmd("GET").arg(&key))
+                .await
+                .ok()?;
             if let Some(outcome) = stored.and_then(|s| serde_json::from_str(&s).ok()) {
                 return Some(outcome);
             }
-            let mine: i64 = self
+            let mine = self
                 .link
                 .script(&self.scripts.robots_lock, &lock_args)
                 .await;
-            if mine == 1 {
+            if mine != Ok(0i64) {
                 return None;
             }
             tokio::time::sleep(ROBOTS_POLL).await;
@@ -479,18 +551,19 @@ impl Frontier for RedisFrontier {
 
     async fn save_robots(&mut self, origin: &str, outcome: &RobotsOutcome) {
         let text = serde_json::to_string(outcome).expect("a robots outcome serialises");
-        let _: () = self
+        let _ = self
             .link
-            .command(
-                ::redis::cmd("HSET")
-                    .arg(self.key("robots"))
-                    .arg(origin)
-                    .arg(text),
+            .command::<()>(
+                ::redis::cmd("SET")
+                    .arg(self.key(&format!("robots:{origin}")))
+                    .arg(text)
+                    .arg("EX")
+                    .arg(ROBOTS_TTL.as_secs()),
             )
             .await;
-        let _: () = self
+        let _ = self
             .link
-            .command(::redis::cmd("DEL").arg(self.key(&format!("robots_lock:{origin}"))))
+            .command::<()>(::redis::cmd("DEL").arg(self.key(&format!("robots_lock:{origin}"))))
             .await;
     }
 
@@ -503,8 +576,11 @@ impl Frontier for RedisFrontier {
             (gap.as_millis() as u64).to_string(),
             self.hold_ms.to_string(),
         ];
-        let (wait_ms, member): (u64, String) =
-            self.link.script(&self.scripts.host_permit, &args).await;
+        let (wait_ms, member) = self
+            .link
+            .script::<(u64, String)>(&self.scripts.host_permit, &args)
+            .await
+            .map_err(|_| POP_AGAIN)?;
         if wait_ms > 0 {
             return Err(Duration::from_millis(wait_ms));
         }
@@ -532,10 +608,15 @@ impl Frontier for RedisFrontier {
         self.return_leases().await;
         self.heartbeat.stop();
         let alive = self.key(&format!("alive:{}", self.worker));
-        let _: () = self.link.command(::redis::cmd("DEL").arg(alive)).await;
-        let _: () = self
+        let reply = self.key(&format!("reply:{}", self.worker));
+        let started = self.key(&format!("started:{}", self.worker));
+        let _ = self
             .link
-            .command(
+            .command::<()>(::redis::cmd("DEL").arg(alive).arg(reply).arg(started))
+            .await;
+        let _ = self
+            .link
+            .command::<()>(
                 ::redis::cmd("SREM")
                     .arg(self.key("workers"))
                     .arg(&self.worker),
@@ -569,7 +650,12 @@ mod tests {
         let mut extras = item;
         extras.priority = -2;
         extras.meta = Some(Rc::new(json!({"label": "detail", "id": 7})));
-        assert_eq!(parse_item(&item_json(&extras)), Some(extras));
+        assert_eq!(parse_item(&item_json(&extras)), Some(extras.clone()));
+        // pop.lua finds the attempt count first in the item, to raise it in place.
+        extras.attempts = 2;
+        let text = item_json(&extras);
+        assert!(text.starts_with(r#"{"a":2,"#), "{text}");
+        assert_eq!(parse_item(&text), Some(extras));
         let seed = QueuedUrl::new(Url::parse("http://h/").unwrap(), 0, None);
         assert_eq!(parse_item(&item_json(&seed)), Some(seed));
     }
