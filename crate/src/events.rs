@@ -24,6 +24,10 @@ pub const RECORD_COLUMNS: &[&str] = &[
 /// records). Not a field name either.
 pub const ITEMS_COLUMN: &str = "items";
 
+/// The key under which a record says which extraction budgets its page reached (present
+/// only then; see [`crate::extract::budget`]). Not a field name either.
+pub const CUT_COLUMN: &str = "cut";
+
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -40,6 +44,9 @@ pub struct Record {
     /// What the crawl's page handler yielded for this page (empty without a handler).
     /// Stored with the record, so a `--state` store commits both or neither.
     pub items: Vec<Value>,
+    /// The page was cut by the extraction budget: which caps it reached, e.g. "more than
+    /// 10000 links or 4 MiB of links: 52113 dropped".
+    pub cut: Option<String>,
     /// When the request started, milliseconds since the crawl began (for timelines).
     pub started_ms: f64,
     /// Which concurrency slot carried it (for timelines: one lane per slot).
@@ -75,6 +82,9 @@ impl Record {
         if !self.items.is_empty() {
             m.insert(ITEMS_COLUMN.into(), Value::Array(self.items.clone()));
         }
+        if let Some(cut) = &self.cut {
+            m.insert(CUT_COLUMN.into(), Value::from(cut.clone()));
+        }
         m
     }
 }
@@ -107,7 +117,9 @@ impl Record {
             elapsed_ms: number("elapsed_ms").unwrap_or(0.0),
             fields: m
                 .iter()
-                .filter(|(k, _)| !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN)
+                .filter(|(k, _)| {
+                    !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN && *k != CUT_COLUMN
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             error,
@@ -115,6 +127,7 @@ impl Record {
                 Some(Value::Array(items)) => items.clone(),
                 _ => Vec::new(),
             },
+            cut: text(CUT_COLUMN),
             started_ms: 0.0,
             slot: 0,
         })
@@ -164,6 +177,9 @@ pub struct Stats {
     pub links_filtered: u64,
     /// Items yielded by the page handler.
     pub items: u64,
+    /// Links dropped by the extraction budget: longer than 8 KiB, or past a page's cap of
+    /// 10,000 links (see the records' `cut` key).
+    pub links_dropped: u64,
     /// URLs still queued when the crawl ended (page limit or cancel).
     pub queued_remaining: u64,
     pub cancelled: bool,
@@ -279,12 +295,19 @@ mod tests {
             ],
             error: Some(FetchError::new(ErrorKind::Http, "HTTP 404")),
             items: vec![serde_json::json!({"name": "x", "n": [1, 2]})],
+            cut: Some("more than 10000 links or 4 MiB of links: 7 dropped".into()),
             started_ms: 0.0,
             slot: 0,
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
+        assert_eq!(
+            record.to_json()["cut"],
+            Value::from("more than 10000 links or 4 MiB of links: 7 dropped")
+        );
         let mut ok = record;
         ok.error = None;
+        ok.cut = None;
+        assert!(!ok.to_json().contains_key("cut"));
         assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
         let mut bad = Map::new();
         bad.insert("depth".into(), Value::from(1));

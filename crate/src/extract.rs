@@ -6,14 +6,24 @@
 //! Two engines give the same answers: [`fast`], a streaming pass without a DOM (about ten
 //! times faster), for specs whose selectors it supports and pages it models exactly, and
 //! scraper (html5ever) for everything else. [`extract`] picks per page.
+//!
+//! Both obey one budget ([`budget`]: URL length, links per page, attributes per tag,
+//! nesting depth, captured text), so a hostile page costs bounded memory and time; a page
+//! past it is cut, and [`PageContent::cut`] says how.
 
+pub mod budget;
+#[cfg(test)]
+mod budget_tests;
 #[path = "fast_extract/mod.rs"]
 pub mod fast;
+mod parse;
 
 use crate::spec::CompiledSpec;
-use crate::url_norm::parse_link;
+use crate::url_norm::resolve_link;
+use budget::{join_base, Cuts, LinkList, TextBudget};
 use fast::FastPlan;
-use scraper::{ElementRef, Html, Selector};
+pub use parse::parse_document;
+use scraper::{ElementRef, Selector};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,13 +33,18 @@ use url::Url;
 /// What one HTML page yields.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct PageContent {
-    /// Absolute, normalised link targets in document order (duplicates kept; the frontier
-    /// dedupes).
+    /// Absolute, normalised link targets in the order first seen, without duplicates, at
+    /// most [`budget::MAX_LINKS`].
     pub links: Vec<Url>,
     /// The target of a meta refresh, if the page has one.
     pub refresh: Option<Url>,
     /// Field values in spec order.
     pub fields: Vec<(String, Value)>,
+    /// Links dropped by the budget: longer than [`budget::MAX_URL_LEN`], or past the
+    /// page's link cap.
+    pub links_dropped: u64,
+    /// Which budgets the page reached, if any (the record's `cut` key).
+    pub cut: Option<String>,
 }
 
 fn selector(cell: &'static OnceLock<Selector>, css: &str) -> &'static Selector {
@@ -100,36 +115,45 @@ pub fn extract_with_scraper(
     spec: &CompiledSpec,
     want_links: bool,
 ) -> PageContent {
-    let doc = Html::parse_document(html);
+    let mut cuts = Cuts::default();
+    let doc = parse_document(html, &mut cuts);
     let base = doc
         .select(base_tag())
         .next()
         .and_then(|b| b.value().attr("href"))
-        .and_then(|h| page_url.join(h.trim()).ok())
+        .and_then(|h| join_base(page_url, h, &mut cuts))
         .unwrap_or_else(|| page_url.clone());
 
     let mut content = PageContent::default();
+    let mut links = LinkList::default();
     if want_links {
         match &spec.follow {
             None => {
                 for a in doc.select(anchors()) {
-                    push_link(&mut content.links, &base, a);
+                    push_link(&mut links, &base, a);
                 }
             }
             Some(follow) => {
+                // The anchors of a matched element inside one whose anchors were all taken
+                // would only repeat them: skipped (else nesting costs depth x links).
+                let mut walked: Option<ElementRef> = None;
                 for el in doc.select(follow) {
                     if el.value().attr("href").is_some() {
-                        push_link(&mut content.links, &base, el);
-                    } else {
-                        for a in el.select(anchors()) {
-                            push_link(&mut content.links, &base, a);
-                        }
+                        push_link(&mut links, &base, el);
+                        continue;
+                    }
+                    if walked.is_some_and(|w| el.ancestors().any(|a| a.id() == w.id())) {
+                        continue;
+                    }
+                    walked = Some(el);
+                    for a in el.select(anchors()) {
+                        push_link(&mut links, &base, a);
                     }
                 }
             }
         }
     }
-    content.refresh = doc
+    let refresh = doc
         .select(meta_refresh())
         .find(|m| {
             m.value()
@@ -137,14 +161,27 @@ pub fn extract_with_scraper(
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
         })
         .and_then(|m| m.value().attr("content"))
-        .and_then(refresh_target)
-        .and_then(|target| parse_link(&base, target));
+        .and_then(refresh_target);
+    if let Some(target) = refresh {
+        match resolve_link(&base, target) {
+            Ok(url) => content.refresh = url,
+            Err(_) => links.too_long(),
+        }
+    }
+    (content.links, content.links_dropped) = links.finish(&mut cuts);
 
+    let mut budget = TextBudget::default();
     for field in &spec.fields {
         let value_of = |el: ElementRef| -> Option<String> {
+            if budget.spent() {
+                return None;
+            }
             match &field.attr {
-                Some(attr) => el.value().attr(attr).map(|v| v.trim().to_string()),
-                None => Some(collapsed_text(el)),
+                Some(attr) => {
+                    let value = el.value().attr(attr)?;
+                    budget.take(value.len()).then(|| value.trim().to_string())
+                }
+                None => Some(collapsed_text_within(el, &mut budget)),
             }
         };
         let value = if field.all {
@@ -162,20 +199,30 @@ pub fn extract_with_scraper(
         };
         content.fields.push((field.name.clone(), value));
     }
+    budget.note(&mut cuts);
+    content.cut = cuts.message();
     content
 }
 
-fn push_link(links: &mut Vec<Url>, base: &Url, el: ElementRef) {
-    if let Some(url) = el.value().attr("href").and_then(|h| parse_link(base, h)) {
-        links.push(url);
+fn push_link(links: &mut LinkList, base: &Url, el: ElementRef) {
+    if let Some(href) = el.value().attr("href") {
+        links.push(base, href);
     }
 }
 
 /// The text content of an element with runs of whitespace collapsed to one space.
 pub fn collapsed_text(el: ElementRef) -> String {
+    collapsed_text_within(el, &mut TextBudget::unlimited())
+}
+
+/// [`collapsed_text`], reading text nodes while `budget` lasts.
+fn collapsed_text_within(el: ElementRef, budget: &mut TextBudget) -> String {
     let mut out = String::new();
     let mut space = false;
     for chunk in el.text() {
+        if !budget.take(chunk.len()) {
+            break;
+        }
         for (i, word) in chunk.split(|c: char| c.is_whitespace()).enumerate() {
             if i > 0 {
                 space = true;

@@ -272,7 +272,9 @@ impl CrawlSpec {
                     f.selector
                 )));
             }
-            if RECORD_COLUMNS.contains(&f.name.as_str()) || f.name == ITEMS_COLUMN {
+            if RECORD_COLUMNS.contains(&f.name.as_str())
+                || [ITEMS_COLUMN, crate::events::CUT_COLUMN].contains(&f.name.as_str())
+            {
                 return Err(SpecError::new(format!(
                     "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}): pick another name",
                     f.name,

@@ -14,6 +14,11 @@
 //! because std's hashers are either randomly seeded or unspecified across releases, and
 //! a fingerprint must be identical on x86_64 and wasm32, today and in a year, for a
 //! persisted frontier to stay valid.
+//!
+//! Links are capped at [`MAX_URL_LEN`] bytes (8 KiB), before and after resolution: a
+//! longer `href`, `<base href>`, `Location` or resolved URL is dropped, never joined or
+//! queued. Servers commonly refuse request lines past 8 KiB anyway, and without a cap a
+//! page could make every one of its links megabytes long.
 
 use std::borrow::Cow;
 
@@ -44,22 +49,47 @@ pub fn normalize(url: &Url) -> Url {
     out
 }
 
+/// The longest link silk follows, in bytes: an `href` (whitespace trimmed) or a resolved,
+/// normalised URL longer than this is dropped. 8 KiB is the request-line limit of common
+/// servers (Apache, nginx's default large buffer).
+pub const MAX_URL_LEN: usize = 8 * 1024;
+
+/// A link longer than [`MAX_URL_LEN`]: dropped, and counted by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlTooLong;
+
 /// Resolves a link found on `base` (an `href` or `src` value) into a normalised absolute
 /// `http(s)` URL, or `None` when it is not something to crawl.
 ///
 /// ASCII whitespace around the value is ignored. Empty values and fragment-only links
 /// (`#top`, the same page) yield `None`, as does anything that does not resolve to `http`
-/// or `https` with a host: `javascript:`, `mailto:`, `tel:`, `data:`, `ftp:` and so on.
+/// or `https` with a host: `javascript:`, `mailto:`, `tel:`, `data:`, `ftp:` and so on,
+/// and anything longer than [`MAX_URL_LEN`] (see [`resolve_link`] to tell that case apart).
 pub fn parse_link(base: &Url, href: &str) -> Option<Url> {
+    resolve_link(base, href).ok().flatten()
+}
+
+/// [`parse_link`], saying when a link was dropped for its length: an `href` longer than
+/// [`MAX_URL_LEN`] is refused before it is joined, and so is a join whose result is.
+pub fn resolve_link(base: &Url, href: &str) -> Result<Option<Url>, UrlTooLong> {
     let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
     if href.is_empty() || href.starts_with('#') {
-        return None;
+        return Ok(None);
     }
-    let joined = base.join(href).ok()?;
+    if href.len() > MAX_URL_LEN {
+        return Err(UrlTooLong);
+    }
+    let Ok(joined) = base.join(href) else {
+        return Ok(None);
+    };
     if !matches!(joined.scheme(), "http" | "https") || joined.host_str().is_none_or(str::is_empty) {
-        return None;
+        return Ok(None);
     }
-    Some(normalize(&joined))
+    let url = normalize(&joined);
+    if url.as_str().len() > MAX_URL_LEN {
+        return Err(UrlTooLong);
+    }
+    Ok(Some(url))
 }
 
 /// The fingerprint of an already normalised URL: `fingerprint(normalize(url).as_str())`.
@@ -289,6 +319,28 @@ mod tests {
         ] {
             assert_eq!(link(skipped), None, "{skipped:?}");
         }
+    }
+
+    #[test]
+    fn links_longer_than_the_cap_are_dropped_before_or_after_joining() {
+        let base = Url::parse("http://example.com/dir/").unwrap();
+        let fits = format!("/{}", "a".repeat(MAX_URL_LEN - "http://example.com/".len()));
+        let url = resolve_link(&base, &fits).unwrap().unwrap();
+        assert_eq!(url.as_str().len(), MAX_URL_LEN);
+        // One byte more after joining.
+        let over = format!("{fits}b");
+        assert_eq!(resolve_link(&base, &over), Err(UrlTooLong));
+        assert_eq!(parse_link(&base, &over), None);
+        // Too long as written: refused without joining.
+        let huge = format!("?{}", "q".repeat(2 << 20));
+        assert_eq!(resolve_link(&base, &huge), Err(UrlTooLong));
+        // A short relative link on a long base fails after the join.
+        let long_base =
+            Url::parse(&format!("http://example.com/{}", "p".repeat(MAX_URL_LEN))).unwrap();
+        assert_eq!(resolve_link(&long_base, "?1"), Err(UrlTooLong));
+        // Whitespace around the value does not count.
+        let padded = format!("  {}  ", &fits);
+        assert!(resolve_link(&base, &padded).unwrap().is_some());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::extract::PageContent;
 use crate::fetch::{ErrorKind, FetchError, FetchResponse};
 use crate::frontier::{Frontier, QueuedUrl};
 use crate::handler::{run_guarded, Follow, Page, PageOutput, PageParts};
-use crate::url_norm::parse_link;
+use crate::url_norm::{resolve_link, UrlTooLong};
 use futures::future::{self, Either};
 use futures::{FutureExt, SinkExt};
 use std::rc::Rc;
@@ -103,8 +103,15 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         for f in follow {
             // An absolute URL needs no base (which would parse the document to find one).
             let url = match Url::parse(&f.url) {
-                Ok(absolute) => parse_link(&absolute, &f.url),
-                Err(_) => page.absolute(&f.url),
+                Ok(absolute) => resolve_link(&absolute, &f.url),
+                Err(_) => Ok(page.absolute(&f.url)),
+            };
+            let url = match url {
+                Ok(url) => url,
+                Err(UrlTooLong) => {
+                    self.stats.links_dropped += 1;
+                    continue;
+                }
             };
             let depth = f.depth.unwrap_or(job.depth + 1);
             match url {

@@ -32,6 +32,8 @@ pub(super) struct Job {
     pub(super) bytes: u64,
     /// What the link to this page carried, for the page handler.
     pub(super) meta: Option<Rc<Value>>,
+    /// Which extraction budgets the page reached (the record's `cut`).
+    pub(super) cut: Option<String>,
 }
 
 impl Job {
@@ -52,6 +54,7 @@ impl Job {
             not_before: Duration::ZERO,
             bytes: 0,
             meta: q.meta,
+            cut: None,
         }
     }
 }

@@ -140,7 +140,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.park(job, true);
     }
 
-    pub(super) async fn page_fetched(&mut self, job: Job, resp: FetchResponse) {
+    pub(super) async fn page_fetched(&mut self, mut job: Job, resp: FetchResponse) {
         let status = resp.status;
         if status >= 400 {
             let err = FetchError::new(ErrorKind::Http, format!("HTTP {status}"));
@@ -156,7 +156,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         let want_links = self.spec.spec.max_depth.is_none_or(|m| job.depth < m);
         let (text, _) = decode_html(content_type, &resp.body);
-        let content = extract(&text, &job.url, &self.spec, want_links);
+        let mut content = extract(&text, &job.url, &self.spec, want_links);
+        // A cut page says so in its record, handled or not.
+        job.cut = content.cut.take();
+        self.stats.links_dropped += content.links_dropped;
         if self.handler.is_some() {
             let text = text.into_owned();
             return self.start_handler(job, resp, text, content);
@@ -232,6 +235,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             fields,
             error,
             items: Vec::new(),
+            cut: job.cut,
             started_ms,
             slot: job.slot,
         }

@@ -3,10 +3,18 @@
 //! text nodes of the matched element go by, and collapsed the way
 //! [`crate::extract::collapsed_text`] collapses them (runs of whitespace become one space,
 //! none at either end), one text node at a time.
+//!
+//! The budget ([`crate::extract::budget`]) is watched, not enforced: text scanned for
+//! fields and attribute values taken count against [`TextBudget`], and once it is spent
+//! [`Collector::over_budget`] tells the tree builder to leave the page to the scraper path,
+//! which cuts it. A link inside several elements matched by the follow selector is kept in
+//! the outermost one's group only: the inner groups would repeat it, and the links are
+//! deduplicated anyway (copying it into each would cost depth × links).
 
 use super::tags::T;
 use super::tree::Path;
 use super::FastPlan;
+use crate::extract::budget::TextBudget;
 use std::borrow::Cow;
 
 /// One field's matches, in document order; `None` while a text capture is still open.
@@ -39,6 +47,7 @@ pub(super) struct Collector<'a, 'p> {
     pub fields: Vec<FieldValues>,
     captures: Vec<Capture>,
     text_captures: usize,
+    budget: TextBudget,
 }
 
 impl<'a, 'p> Collector<'a, 'p> {
@@ -54,7 +63,13 @@ impl<'a, 'p> Collector<'a, 'p> {
             fields: plan.fields.iter().map(|_| FieldValues::default()).collect(),
             captures: Vec::new(),
             text_captures: 0,
+            budget: TextBudget::default(),
         }
+    }
+
+    /// The page captured more field text than the budget allows.
+    pub fn over_budget(&self) -> bool {
+        self.budget.spent()
     }
 
     pub fn wants_text(&self) -> bool {
@@ -70,6 +85,9 @@ impl<'a, 'p> Collector<'a, 'p> {
     pub fn text(&mut self, chunk: &str) {
         for capture in &mut self.captures {
             if let Capture::Text(_, _, out) = capture {
+                if !self.budget.take(chunk.len()) {
+                    return;
+                }
                 out.push(chunk);
             }
         }
@@ -95,10 +113,12 @@ impl<'a, 'p> Collector<'a, 'p> {
                     if self.plan.follow.is_none() {
                         self.links.push(href);
                     } else {
-                        for capture in &self.captures {
-                            if let Capture::Follow(group) = capture {
-                                self.follow_groups[*group].push(href.clone());
-                            }
+                        let outermost = self.captures.iter().find_map(|c| match c {
+                            Capture::Follow(group) => Some(*group),
+                            Capture::Text(..) => None,
+                        });
+                        if let Some(group) = outermost {
+                            self.follow_groups[group].push(href);
                         }
                     }
                 }
@@ -138,6 +158,9 @@ impl<'a, 'p> Collector<'a, 'p> {
             match &field.attr {
                 Some(attr) => {
                     if let Some(value) = path.attr(i, attr) {
+                        if !self.budget.take(value.len()) {
+                            return;
+                        }
                         self.fields[f].values.push(Some(value.trim().to_string()));
                         self.fields[f].done = !field.all;
                     }

@@ -9,6 +9,9 @@
 //!   path does not model exactly (see [`tree`]: misnested formatting elements, foster
 //!   parenting, `<template>`, `<svg>`...); the caller then parses it with scraper. Ordinary
 //!   pages, including sloppy ones with optional end tags and implied elements, stay fast.
+//! - **Per budget**, a page that reaches one of the caps of [`crate::extract::budget`]
+//!   (attributes per tag, nesting depth, captured text) is left to the scraper path, which
+//!   cuts it; links are capped by the [`LinkList`] both paths share.
 //!
 //! Why not lol_html: it streams, but gives raw text and attribute values (entities
 //! undecoded), knows nothing of tree construction (implied and closed-by-context elements,
@@ -29,9 +32,10 @@ mod tree;
 #[cfg(test)]
 mod tests;
 
+use crate::extract::budget::{join_base, Cuts, LinkList};
 use crate::extract::{refresh_target, PageContent};
 use crate::spec::CompiledSpec;
-use crate::url_norm::parse_link;
+use crate::url_norm::resolve_link;
 use css::SelectorList;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -82,6 +86,12 @@ impl FastPlan {
     }
 }
 
+/// The attributes past the budget in `html`'s tags, for the scraper path
+/// ([`crate::extract`]'s parser cuts them before html5ever reads the page).
+pub(crate) fn prescan(html: &str) -> tokens::Trims {
+    tokens::Tokenizer::prescan(html)
+}
+
 /// Extracts from `html` (decoded text) fetched from `page_url`, or says why it cannot.
 pub fn try_extract(
     html: &str,
@@ -98,26 +108,36 @@ pub fn try_extract(
     };
     let mut collector = collect::Collector::new(plan, want_links);
     tree::Builder::new(&normalized, &mut collector).run()?;
+    if collector.over_budget() {
+        return Err(Bail("more field text than the budget"));
+    }
 
+    let mut cuts = Cuts::default();
     let base = collector
         .base
         .as_deref()
-        .and_then(|h| page_url.join(h.trim()).ok())
+        .and_then(|h| join_base(page_url, h, &mut cuts))
         .unwrap_or_else(|| page_url.clone());
     let mut content = PageContent::default();
+    let mut links = LinkList::default();
     if want_links {
         let hrefs: Box<dyn Iterator<Item = &Cow<str>>> = if plan.follow.is_some() {
             Box::new(collector.follow_groups.iter().flatten())
         } else {
             Box::new(collector.links.iter())
         };
-        content.links = hrefs.filter_map(|h| parse_link(&base, h)).collect();
+        for href in hrefs {
+            links.push(&base, href);
+        }
     }
-    content.refresh = collector
-        .refresh
-        .as_deref()
-        .and_then(refresh_target)
-        .and_then(|target| parse_link(&base, target));
+    let refresh = collector.refresh.as_deref().and_then(refresh_target);
+    if let Some(target) = refresh {
+        match resolve_link(&base, target) {
+            Ok(url) => content.refresh = url,
+            Err(_) => links.too_long(),
+        }
+    }
+    (content.links, content.links_dropped) = links.finish(&mut cuts);
     for (field, values) in plan.fields.iter().zip(collector.fields) {
         let mut values = values.values.into_iter().map(|v| v.unwrap_or_default());
         let value = if field.all {
@@ -127,6 +147,7 @@ pub fn try_extract(
         };
         content.fields.push((field.name.clone(), value));
     }
+    content.cut = cuts.message();
     Ok(content)
 }
 

@@ -6,10 +6,14 @@
 //! character by character. Character references are decoded only where a value is used.
 //!
 //! Input it does not model exactly ends the fast path with a [`Bail`]: end of input inside
-//! markup, and script data containing `<!--` (the escaped script states).
+//! markup, and script data containing `<!--` (the escaped script states), and a tag with
+//! more than [`MAX_ATTRS`] attributes (the duplicate check is quadratic; the scraper path
+//! trims such tags first, with [`Tokenizer::prescan`]).
 
 use super::Bail;
+use crate::extract::budget::MAX_ATTRS;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// An attribute of the current tag: the name lower-cased, the value as written (quotes
 /// removed, character references not yet decoded).
@@ -44,6 +48,13 @@ pub(super) struct Tokenizer<'a> {
     pos: usize,
     /// The attributes of the last start tag returned.
     pub attrs: Vec<Attr<'a>>,
+    /// Pre-scan mode: the byte ranges of attributes past [`MAX_ATTRS`], to be cut before
+    /// html5ever reads the page, instead of a bail.
+    trims: Option<Vec<Range<usize>>>,
+    /// In pre-scan mode, where the attributes past the budget of the tag being read start.
+    over_from: Option<usize>,
+    /// The `<` of the last markup read.
+    markup_start: usize,
 }
 
 fn is_space(b: u8) -> bool {
@@ -68,6 +79,9 @@ impl<'a> Tokenizer<'a> {
             src,
             pos,
             attrs: Vec::with_capacity(8),
+            trims: None,
+            over_from: None,
+            markup_start: 0,
         }
     }
 
@@ -120,6 +134,7 @@ impl<'a> Tokenizer<'a> {
     /// Reads the markup starting at `<` at `lt`.
     fn markup(&mut self, lt: usize) -> Result<Token<'a>, Bail> {
         let bytes = self.bytes();
+        self.markup_start = lt;
         match bytes[lt + 1] {
             b'!' => {
                 let rest = &bytes[lt + 2..];
@@ -178,6 +193,8 @@ impl<'a> Tokenizer<'a> {
     fn attributes(&mut self, mut i: usize) -> Result<usize, Bail> {
         let bytes = self.bytes();
         let at = |i: usize| bytes.get(i).copied().ok_or(Bail("end of input in a tag"));
+        let mut count = 0;
+        self.over_from = None;
         loop {
             // Before attribute name.
             let mut b = at(i)?;
@@ -186,10 +203,20 @@ impl<'a> Tokenizer<'a> {
                 b = at(i)?;
             }
             if b == b'>' {
+                if let (Some(from), Some(trims)) = (self.over_from.take(), &mut self.trims) {
+                    trims.push(from..i);
+                }
                 return Ok(i + 1);
             }
             // Attribute name: the first character is taken whatever it is (even `=`).
             let name_start = i;
+            count += 1;
+            if count > MAX_ATTRS {
+                if self.trims.is_none() {
+                    return Err(Bail("a tag with more attributes than the budget"));
+                }
+                self.over_from.get_or_insert(name_start);
+            }
             i += 1;
             loop {
                 let b = at(i)?;
@@ -198,7 +225,7 @@ impl<'a> Tokenizer<'a> {
                 }
                 i += 1;
             }
-            let name = lowercase(&self.src[name_start..i]);
+            let name = &self.src[name_start..i];
             // After attribute name.
             let mut b = at(i)?;
             while is_space(b) {
@@ -230,6 +257,10 @@ impl<'a> Tokenizer<'a> {
                     }
                 }
             }
+            if self.over_from.is_some() {
+                continue;
+            }
+            let name = lowercase(name);
             if !self.attrs.iter().any(|a| a.name == name) {
                 self.attrs.push(Attr {
                     name,
@@ -258,6 +289,7 @@ impl<'a> Tokenizer<'a> {
                 continue;
             }
             let content = &self.src[start..lt];
+            self.markup_start = lt;
             if kind == Raw::Script && memchr::memmem::find(content.as_bytes(), b"<!--").is_some() {
                 return Err(Bail("script data with <!--"));
             }
@@ -265,6 +297,76 @@ impl<'a> Tokenizer<'a> {
             self.pos = self.attributes(name_end)?;
             self.attrs.clear();
             return Ok(content);
+        }
+    }
+}
+
+/// What [`Tokenizer::prescan`] found: attributes to cut, and where to end the page.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Trims {
+    /// Byte ranges of attributes past [`MAX_ATTRS`], in order, one per tag.
+    pub ranges: Vec<Range<usize>>,
+    /// The input ends inside a tag past the budget (html5ever would drop that tag): the
+    /// page is to end at its `<`.
+    pub end_at: Option<usize>,
+}
+
+impl Tokenizer<'_> {
+    /// Reads the whole page as html5ever's tokenizer would in HTML content (raw-text
+    /// elements read as raw text, except inside `<svg>` and `<math>`) and returns the
+    /// attributes past [`MAX_ATTRS`] per tag, which the caller cuts so that html5ever's
+    /// quadratic duplicate-attribute check stays bounded. Linear in the page's length.
+    pub(crate) fn prescan(src: &str) -> Trims {
+        use super::tags::{classify, T};
+        let mut tz = Tokenizer::new(src);
+        tz.trims = Some(Vec::new());
+        let mut foreign = 0usize;
+        let mut end_at = None;
+        loop {
+            let token = match tz.next_token() {
+                Ok(Some(token)) => token,
+                Ok(None) => break,
+                Err(_) => {
+                    if tz.over_from.is_some() {
+                        end_at = Some(tz.markup_start);
+                    }
+                    break;
+                }
+            };
+            let (name, start) = match token {
+                Token::Start(name) => (name, true),
+                Token::End(name) => (name, false),
+                _ => continue,
+            };
+            let tag = classify(&name);
+            match tag {
+                T::Svg | T::Math if start => foreign += 1,
+                T::Svg | T::Math => foreign = foreign.saturating_sub(1),
+                T::Plaintext if start && foreign == 0 => break,
+                T::Title
+                | T::Textarea
+                | T::Style
+                | T::Script
+                | T::Xmp
+                | T::Iframe
+                | T::Noembed
+                | T::Noframes
+                | T::Noscript
+                    if start && foreign == 0 =>
+                {
+                    if tz.raw_text(&name, Raw::Rawtext).is_err() {
+                        if tz.over_from.is_some() {
+                            end_at = Some(tz.markup_start);
+                        }
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Trims {
+            ranges: tz.trims.unwrap_or_default(),
+            end_at,
         }
     }
 }

@@ -22,6 +22,7 @@ use super::entities::decode;
 use super::tags::{button_scope, classify, formatting, implied_end, T};
 use super::tokens::{Attr, Raw, Token, Tokenizer};
 use super::Bail;
+use crate::extract::budget::MAX_DEPTH;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -137,6 +138,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
 
     pub fn run(mut self) -> Result<(), Bail> {
         while let Some(token) = self.tz.next_token()? {
+            if self.c.over_budget() {
+                return bail("more field text than the budget");
+            }
             let ignore_lf = std::mem::take(&mut self.ignore_lf);
             match token {
                 Token::Text(raw) => self.text(raw, ignore_lf)?,
@@ -188,6 +192,9 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
         with_attrs: bool,
     ) -> Result<(), Bail> {
         self.flush();
+        if self.stack.len() >= MAX_DEPTH {
+            return bail("nesting deeper than the budget");
+        }
         let start = self.arena.len();
         if with_attrs {
             self.arena.append(&mut self.tz.attrs);

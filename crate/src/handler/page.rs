@@ -177,7 +177,7 @@ impl Page {
                 .select(base_tag)
                 .next()
                 .and_then(|b| b.value().attr("href"))
-                .and_then(|h| page.join(h.trim()).ok())
+                .and_then(|h| crate::extract::budget::join_base(page, h, &mut Default::default()))
         });
         from_tag
             .or(page)
@@ -185,8 +185,9 @@ impl Page {
     }
 
     fn document(&self) -> &Html {
-        self.document
-            .get_or_init(|| Html::parse_document(&self.parts.text))
+        self.document.get_or_init(|| {
+            crate::extract::parse_document(&self.parts.text, &mut Default::default())
+        })
     }
 }
 

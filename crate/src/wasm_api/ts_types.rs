@@ -83,6 +83,8 @@ export interface CrawlRecord {
   error?: { kind: ErrorKind; message: string };
   /** What the `onPage` handler yielded on this page (present only when non-empty). */
   items?: unknown[];
+  /** Which extraction budgets the page reached (present only then), e.g. "more than 10000 links or 4 MiB of links: 52113 dropped". */
+  cut?: string;
   /** Field values: a string, an array of strings (`all`), or null when nothing matched. */
   [field: string]: unknown;
 }
@@ -109,6 +111,8 @@ export interface CrawlStats {
   requests: number;
   retries: number;
   links_filtered: number;
+  /** Links dropped by the extraction budget (over 8 KiB, or past 10,000 per page). */
+  links_dropped: number;
   /** Items yielded by the `onPage` handler. */
   items: number;
   queued_remaining: number;

@@ -145,6 +145,7 @@ mod tests {
             fields: vec![("title".into(), Value::from("T"))],
             error: None,
             items,
+            cut: None,
             started_ms: 0.0,
             slot: 0,
         }

@@ -47,6 +47,7 @@ fn record(path: &str, fields: Vec<(&str, Value)>, items: Vec<Value>) -> Record {
             .collect(),
         error: None,
         items,
+        cut: None,
         started_ms: 0.0,
         slot: 0,
     }

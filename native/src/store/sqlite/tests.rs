@@ -63,6 +63,7 @@ fn record(path: &str, error: Option<ErrorKind>) -> Record {
         fields: Vec::new(),
         error: error.map(|k| FetchError::new(k, "it failed")),
         items: Vec::new(),
+        cut: None,
         started_ms: 0.0,
         slot: 0,
     }
