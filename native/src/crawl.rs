@@ -11,7 +11,7 @@
 
 use crate::crawl_args::CrawlArgs;
 use crate::exit;
-use crate::output::{CrawlId, RecordWriter, Source};
+use crate::output::{CrawlId, RecordWriter, Source, Target};
 use crate::progress::{summary, ProgressBar};
 use crate::store::redis::{self, RedisFrontier, RedisOptions};
 use crate::store::sqlite::{self, SqliteFrontier};
@@ -101,13 +101,20 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
     if args.reset && args.state.is_none() && args.frontier.is_none() {
         return exit::usage("--reset only applies to a --state file or a --frontier crawl");
     }
-    if let (Some(state), Some(out)) = (&args.state, &args.out) {
+    let target = match Target::parse(args.out.as_deref(), args.format) {
+        Ok(t) => t,
+        Err(e) => return exit::usage(&e),
+    };
+    if let (Some(state), Some(out)) = (&args.state, target.path()) {
         if same_file(state, out) {
             return exit::usage(&format!(
                 "-o {} is the --state file: give the records another file, e.g. -o out.sqlite",
                 out.display()
             ));
         }
+    }
+    if let (Some(note), false) = (&target.note, args.quiet) {
+        eprintln!("{note}");
     }
     let items = handler.is_some();
     let compiled = match spec.compile() {
@@ -137,7 +144,7 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
                     db.display()
                 );
                 match args.out {
-                    Some(_) => export_state(&args, db),
+                    Some(_) => export_state(&args, &target, db),
                     None => exit::OK,
                 }
             }
@@ -145,7 +152,7 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
                 // The state file holds the records; --out is written from it afterwards,
                 // so it always has every page of the crawl exactly once.
                 let code = drive(&args, &spec, &runtime, crawler.with_frontier(store), None);
-                match export_state(&args, db) {
+                match export_state(&args, &target, db) {
                     exit::OK => code,
                     failed => failed,
                 }
@@ -157,8 +164,8 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
         Some(url) => CrawlId::Stream(url.clone()),
         None => CrawlId::New,
     };
-    let writer = match open_writer(
-        &args,
+    let writer = match RecordWriter::open(
+        &target,
         &spec,
         Source {
             items,
@@ -196,13 +203,6 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
     drive(&args, &spec, &runtime, crawler, Some(writer))
 }
 
-fn open_writer(args: &CrawlArgs, spec: &CrawlSpec, source: Source) -> Result<RecordWriter, String> {
-    match &args.out {
-        Some(path) => RecordWriter::to_path(path, spec, source),
-        None => Ok(RecordWriter::to_stdout(spec, source.items)),
-    }
-}
-
 /// Whether two paths name one file (the second may not exist yet).
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
@@ -212,9 +212,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// After a --state run: writes --out from the state file, or says how to get the records.
-fn export_state(args: &CrawlArgs, db: &Path) -> i32 {
+fn export_state(args: &CrawlArgs, target: &Target, db: &Path) -> i32 {
     match &args.out {
-        Some(out) => match sqlite::export(db, out) {
+        Some(_) => match sqlite::export_to(db, target) {
             Ok(_) => exit::OK,
             Err(e) => exit::failure(&e),
         },

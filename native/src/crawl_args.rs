@@ -3,6 +3,7 @@
 //! playground exports the same JSON, so a crawl designed there runs here unchanged.
 
 use crate::duration::{parse_duration, parse_size};
+use crate::output::Format;
 use clap::Args;
 use silk::{CrawlSpec, FieldSpec, Scope, SpecError};
 use std::path::PathBuf;
@@ -104,9 +105,14 @@ pub struct CrawlArgs {
     pub retries: Option<u32>,
 
     /// Write records here: .jsonl, .csv, or .sqlite/.sqlite3/.db (tables crawls, records,
-    /// items; a second crawl into the file is added as a new crawl); JSONL on stdout if omitted.
+    /// items; a second crawl into the file is added as a new crawl). FILE:FORMAT or --format
+    /// names the format; another name gets JSONL. `-` or omitted: stdout (JSONL or CSV).
     #[arg(short = 'o', long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Output format: jsonl, csv or sqlite [default: from -o's name, else jsonl].
+    #[arg(long, value_name = "FORMAT", value_parser = Format::from_name)]
+    pub format: Option<Format>,
 
     /// Keep the whole crawl (spec, frontier, seen-set, robots, records) in this SQLite file.
     /// Rerun the same command to resume after a crash or Ctrl-C; `silk export` writes the

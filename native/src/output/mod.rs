@@ -1,43 +1,20 @@
 //! Where `silk crawl` and `silk export` write records: JSONL (the default, also on stdout),
-//! CSV, or a SQLite database, chosen by the output file's extension. Every writer keeps
-//! records whole: a crawl killed mid-way leaves complete lines or committed rows behind.
+//! CSV, or a SQLite database, chosen by `-o`'s extension, `-o FILE:FORMAT` or `--format`
+//! ([`Target`]). Every writer keeps records whole: a crawl killed mid-way, or a disk that
+//! fills up, leaves complete lines or committed rows behind.
 
 mod lines;
+mod sink;
 mod sqlite;
+mod target;
 
 use lines::LineWriter;
 use silk::{CrawlSpec, Record};
+use sink::Sink;
 use sqlite::SqliteOutput;
-use std::fs::File;
 use std::io;
 use std::path::Path;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Jsonl,
-    Csv,
-    Sqlite,
-}
-
-impl Format {
-    /// The format implied by a file name.
-    pub fn for_path(path: &Path) -> Result<Format, String> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("jsonl") | Some("ndjson") | Some("json") => Ok(Format::Jsonl),
-            Some("csv") => Ok(Format::Csv),
-            Some("sqlite") | Some("sqlite3") | Some("db") => Ok(Format::Sqlite),
-            _ => Err(format!(
-                "cannot tell the output format of {}: name it .jsonl, .csv or .sqlite",
-                path.display()
-            )),
-        }
-    }
-}
+pub use target::{Dest, Format, Target};
 
 /// Which crawl the records belong to, for a SQLite output that keeps many crawls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,26 +45,68 @@ pub enum RecordWriter {
 }
 
 impl RecordWriter {
-    /// A writer of `spec`'s records to `path` (.jsonl, .csv or .sqlite, by extension).
+    /// A writer of `spec`'s records to `path` as `-o` takes it (`FILE`, `FILE:FORMAT`, `-`);
+    /// a note about a guessed format goes to stderr.
     pub fn to_path(path: &Path, spec: &CrawlSpec, source: Source) -> Result<RecordWriter, String> {
-        let format = Format::for_path(path)?;
-        if format == Format::Sqlite {
-            return SqliteOutput::open(path, spec, &source.crawl)
-                .map(|o| RecordWriter::Sqlite(Box::new(o)));
+        let target = Target::parse(Some(path), None)?;
+        if let Some(note) = &target.note {
+            eprintln!("{note}");
         }
-        let file = File::create(path)
-            .map_err(|e| format!("cannot create output file {}: {e}", path.display()))?;
+        RecordWriter::open(&target, spec, source)
+    }
+
+    /// A writer of `spec`'s records to `target`.
+    pub fn open(target: &Target, spec: &CrawlSpec, source: Source) -> Result<RecordWriter, String> {
+        let csv = target.format == Format::Csv;
+        let sink = match (&target.dest, target.format) {
+            (Dest::File(path), Format::Sqlite) => {
+                return SqliteOutput::open(path, spec, &source.crawl)
+                    .map(|o| RecordWriter::Sqlite(Box::new(o)))
+            }
+            (Dest::Stdout, Format::Sqlite) => {
+                return Err("SQLite cannot be written to stdout: give -o a file name".into())
+            }
+            (Dest::File(path), _) => Sink::create(path)
+                .map_err(|e| format!("cannot create output file {}: {e}", path.display()))?,
+            (Dest::Stdout, _) => Sink::stdout(),
+        };
         Ok(RecordWriter::Lines(LineWriter::new(
-            Box::new(file),
-            format == Format::Csv,
+            sink,
+            csv,
             spec,
             source.items,
         )))
     }
 
-    /// A writer of `spec`'s records to stdout, as JSONL.
-    pub fn to_stdout(spec: &CrawlSpec, items: bool) -> RecordWriter {
-        RecordWriter::Lines(LineWriter::new(Box::new(io::stdout()), false, spec, items))
+    /// A writer that adds to `path` instead of replacing it (a CSV that has lines gets no
+    /// second header; a SQLite file adds to its crawl as usual), for exports that drain
+    /// their source: [`RecordWriter::sync`] makes what was written durable.
+    pub fn append_to_path(
+        path: &Path,
+        spec: &CrawlSpec,
+        source: Source,
+    ) -> Result<RecordWriter, String> {
+        let target = Target::parse(Some(path), None)?;
+        if let Some(note) = &target.note {
+            eprintln!("{note}");
+        }
+        let (sink, has_lines) = match (&target.dest, target.format) {
+            (_, Format::Sqlite) => return RecordWriter::open(&target, spec, source),
+            (Dest::Stdout, _) => (Sink::stdout(), false),
+            (Dest::File(path), _) => Sink::append(path)
+                .map_err(|e| format!("cannot open output file {}: {e}", path.display()))?,
+        };
+        let mut writer = LineWriter::new(sink, target.format == Format::Csv, spec, source.items);
+        writer.continue_file(has_lines);
+        Ok(RecordWriter::Lines(writer))
+    }
+
+    /// Writes out everything written so far and makes it durable (fsync, WAL checkpoint).
+    pub fn sync(&mut self) -> io::Result<()> {
+        match self {
+            RecordWriter::Lines(w) => w.sync(),
+            RecordWriter::Sqlite(w) => w.sync().map_err(io::Error::other),
+        }
     }
 
     pub fn write(&mut self, record: &Record) -> io::Result<()> {
@@ -103,21 +122,5 @@ impl RecordWriter {
             RecordWriter::Lines(w) => w.flush(),
             RecordWriter::Sqlite(w) => w.flush().map_err(io::Error::other),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn format_from_extension() {
-        assert_eq!(Format::for_path(Path::new("x.CSV")).unwrap(), Format::Csv);
-        for name in ["x.sqlite", "x.sqlite3", "x.db"] {
-            assert_eq!(Format::for_path(Path::new(name)).unwrap(), Format::Sqlite);
-        }
-        assert!(Format::for_path(Path::new("x.txt"))
-            .unwrap_err()
-            .contains(".jsonl, .csv or .sqlite"));
     }
 }

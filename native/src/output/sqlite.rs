@@ -172,6 +172,15 @@ impl SqliteOutput {
         self.commit().map_err(|e| self.error(e))
     }
 
+    /// Commits, then checkpoints the WAL (which fsyncs it and the database): with
+    /// `synchronous=NORMAL` a commit alone may not survive a power cut.
+    pub fn sync(&mut self) -> Result<(), String> {
+        self.flush()?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()))
+            .map_err(|e| self.error(e))
+    }
+
     fn commit(&mut self) -> rusqlite::Result<()> {
         if !self.in_transaction {
             if self.pending.is_empty() {
@@ -337,6 +346,8 @@ fn start_crawl(
     spec: &CrawlSpec,
     crawl: &CrawlId,
 ) -> rusqlite::Result<(i64, bool)> {
+    // The spec without its secrets (header tokens, proxy passwords), like a state file's.
+    let spec = &crate::store::spec_for_storage(spec);
     let spec_json = serde_json::to_string(spec).unwrap_or_default();
     let seeds = serde_json::to_string(&spec.seeds).unwrap_or_default();
     let key = match crawl {

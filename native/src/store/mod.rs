@@ -2,9 +2,15 @@
 //! engine's [`silk::Frontier`] protocol on SQLite (`silk crawl --state`, resumable after a
 //! crash) and on Redis (`silk crawl --frontier`, many workers on one crawl). Native only:
 //! the browser keeps its crawls in memory.
+//!
+//! Both keep the crawl's spec, as [`spec_for_storage`] writes it: without secrets (see
+//! [`secrets`]).
 
 pub mod redis;
+pub mod secrets;
 pub mod sqlite;
+
+pub use secrets::spec_for_storage;
 
 use serde_json::{Map, Value};
 use silk::Record;

@@ -17,6 +17,16 @@
 //!   most `concurrency`.
 //! - A popped page is not written at all: its row stays queued until its record commits,
 //!   so after a crash it is simply queued again.
+//! - Poison URLs: when a page's fetch starts ([`Frontier::started`]) its `attempts` count
+//!   is raised in the next group commit (an abandon in a cancelled run lowers it again).
+//!   A resumed crawl pops the URL with that count, and the engine records a URL started
+//!   `max_attempts` times without a record as `too_many_attempts` instead of fetching it
+//!   again: a page that hangs or kills the crawler does not make a crash loop. The count
+//!   is durable a commit (milliseconds) after the fetch starts, never after the page's
+//!   record; a crash inside that window does not count.
+//! - robots.txt outcomes are kept with the time they were fetched and used for 24 hours
+//!   ([`ROBOTS_MAX_AGE`]); an unreachable verdict (5xx, timeout) is never kept, so a resumed
+//!   crawl asks the server again.
 //!
 //! `export` and `status` open the file read-only, which WAL allows while a crawl writes.
 
@@ -26,12 +36,14 @@ mod writer;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_hardening;
 
 use crate::store::stored_record;
 use rusqlite::Connection;
 use silk::url_norm::fingerprint;
 use silk::{CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RobotsOutcome};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
 use std::rc::Rc;
@@ -39,14 +51,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 use writer::{Completion, Op, PageRow, Writer};
 
-pub use report::{export, status};
+pub use report::{export, export_to, status};
 
 pub struct SqliteFrontier {
     /// Queue and seen-set: the working copy of `pages` and `claims`.
     memory: MemoryFrontier,
     /// Redirect target fingerprint -> the page (as queued) that claimed it.
     claims: HashMap<u64, u64>,
-    robots: HashMap<String, RobotsOutcome>,
+    /// Per origin, the outcome and when it was fetched (unix ms).
+    robots: HashMap<String, (RobotsOutcome, u64)>,
+    /// Queued pages started by earlier runs without a record, and how many times.
+    attempts: HashMap<u64, u32>,
+    /// Pages started in this run that have no record yet (an abandon takes their attempt back).
+    started: HashSet<u64>,
     /// Per origin, the wall-clock time (unix ms) before which an earlier run asked not to
     /// start the next request (its Crawl-delay or --delay).
     host_not_before: HashMap<String, u64>,
@@ -94,6 +111,8 @@ impl SqliteFrontier {
             memory: loaded.memory,
             claims: loaded.claims,
             robots: loaded.robots,
+            attempts: loaded.attempts,
+            started: HashSet::new(),
             host_not_before: loaded.host_not_before,
             pages_done: meta.records,
             concurrency: spec.concurrency.max(1) as usize,
@@ -119,8 +138,24 @@ impl SqliteFrontier {
 struct Loaded {
     memory: MemoryFrontier,
     claims: HashMap<u64, u64>,
-    robots: HashMap<String, RobotsOutcome>,
+    robots: HashMap<String, (RobotsOutcome, u64)>,
+    attempts: HashMap<u64, u32>,
     host_not_before: HashMap<String, u64>,
+}
+
+/// How long a stored robots.txt is used before it is fetched again (Google's cache time,
+/// RFC 9309 2.4: "SHOULD NOT use a cached version for more than 24 hours").
+pub const ROBOTS_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Whether an outcome may be kept: an unreachable file (5xx, or a fetch that failed, kept
+/// as 503) says "disallow all for now", which must not outlive the run.
+fn keepable(outcome: &RobotsOutcome) -> bool {
+    outcome.status < 500
+}
+
+/// Whether robots.txt fetched at `fetched_ms` is still fresh at `now_ms`.
+fn fresh(fetched_ms: u64, now_ms: u64) -> bool {
+    now_ms.saturating_sub(fetched_ms) < ROBOTS_MAX_AGE.as_millis() as u64
 }
 
 /// Two crawls writing one state file would each fetch what the other holds: the second is
@@ -146,22 +181,33 @@ fn lock_exclusively(path: &Path) -> Result<File, String> {
 fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
     let err = |e: rusqlite::Error| schema::db_error(path, format!("cannot read: {e}"));
     let mut loaded = Loaded::default();
-    load_pages(conn, &mut loaded.memory).map_err(err)?;
+    load_pages(conn, &mut loaded).map_err(err)?;
     load_claims(conn, &mut loaded).map_err(err)?;
-    for (origin, outcome) in
-        origin_rows::<String>(conn, "SELECT origin, outcome FROM robots").map_err(err)?
-    {
-        // An unreadable outcome is fetched again, which is always safe.
-        if let Ok(outcome) = serde_json::from_str(&outcome) {
-            loaded.robots.insert(origin, outcome);
-        }
-    }
+    load_robots(conn, &mut loaded).map_err(err)?;
     for (origin, at) in
         origin_rows::<i64>(conn, "SELECT origin, next_start_ms FROM hosts").map_err(err)?
     {
         loaded.host_not_before.insert(origin, at.max(0) as u64);
     }
     Ok(loaded)
+}
+
+/// Fresh robots.txt outcomes; stale, unreachable or unreadable ones are left out, so they
+/// are fetched again, which is always safe.
+fn load_robots(conn: &Connection, loaded: &mut Loaded) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT origin, outcome, fetched_ms FROM robots")?;
+    let mut rows = stmt.query([])?;
+    let now = unix_ms();
+    while let Some(row) = rows.next()? {
+        let fetched_ms = row.get::<_, i64>(2)?.max(0) as u64;
+        let Ok(outcome) = serde_json::from_str::<RobotsOutcome>(&row.get::<_, String>(1)?) else {
+            continue;
+        };
+        if fresh(fetched_ms, now) && keepable(&outcome) {
+            loaded.robots.insert(row.get(0)?, (outcome, fetched_ms));
+        }
+    }
+    Ok(())
 }
 
 /// The `(origin, value)` rows of a per-origin table.
@@ -175,10 +221,13 @@ fn origin_rows<T: rusqlite::types::FromSql>(
 }
 
 /// Done pages go into the seen-set, queued ones into the queue in their original order
-/// with their priority and meta (the memory frontier pops by priority, FIFO within one).
-fn load_pages(conn: &Connection, memory: &mut MemoryFrontier) -> rusqlite::Result<()> {
-    let mut stmt =
-        conn.prepare("SELECT url, depth, referer, done, priority, meta FROM pages ORDER BY id")?;
+/// with their priority and meta (the memory frontier pops by priority, FIFO within one),
+/// and the attempts of those started before into `loaded.attempts`.
+fn load_pages(conn: &Connection, loaded: &mut Loaded) -> rusqlite::Result<()> {
+    let memory = &mut loaded.memory;
+    let mut stmt = conn.prepare(
+        "SELECT url, depth, referer, done, priority, meta, attempts FROM pages ORDER BY id",
+    )?;
     let mut rows = stmt.query([])?;
     // Links of one page are consecutive rows with the same referer: share its text.
     let mut last_referer: Option<Rc<str>> = None;
@@ -205,6 +254,12 @@ fn load_pages(conn: &Connection, memory: &mut MemoryFrontier) -> rusqlite::Resul
             .get::<_, Option<String>>(5)?
             .and_then(|m| serde_json::from_str(&m).ok())
             .map(Rc::new);
+        let attempts = row.get::<_, i64>(6)?.clamp(0, u32::MAX.into()) as u32;
+        if attempts > 0 {
+            loaded
+                .attempts
+                .insert(fingerprint(item.url.as_str()), attempts);
+        }
         futures::executor::block_on(memory.add(item));
     }
     Ok(())
@@ -267,7 +322,28 @@ impl Frontier for SqliteFrontier {
     }
 
     async fn pop(&mut self) -> Pop {
-        self.memory.pop().await
+        let mut pop = self.memory.pop().await;
+        if let (Pop::Url(item), false) = (&mut pop, self.attempts.is_empty()) {
+            if let Some(n) = self.attempts.remove(&fingerprint(item.url.as_str())) {
+                item.attempts = n;
+            }
+        }
+        pop
+    }
+
+    async fn started(&mut self, url: &Url) {
+        let fp = fingerprint(url.as_str());
+        if self.started.insert(fp) {
+            self.writer.send(Op::Started(fp));
+        }
+    }
+
+    async fn abandon(&mut self, url: &Url) {
+        // The page's row is still queued in the file; only a start is taken back.
+        let fp = fingerprint(url.as_str());
+        if self.started.remove(&fp) {
+            self.writer.send(Op::Unstarted(fp));
+        }
     }
 
     fn len(&self) -> usize {
@@ -282,6 +358,7 @@ impl Frontier for SqliteFrontier {
                 new_links.push(row);
             }
         }
+        self.started.remove(&fingerprint(&record.url));
         let op = self.complete_op(record, new_links);
         self.writer.send(op);
         // The engine holds a slot per uncommitted page and waits for `flush` when they
@@ -294,8 +371,6 @@ impl Frontier for SqliteFrontier {
         }
         true
     }
-
-    // abandon: nothing to write, the page's row is still queued in the file.
 
     fn uncommitted(&self) -> usize {
         self.writer.uncommitted()
@@ -314,15 +389,25 @@ impl Frontier for SqliteFrontier {
     }
 
     async fn robots(&mut self, origin: &str) -> Option<RobotsOutcome> {
-        self.robots.get(origin).cloned()
+        match self.robots.get(origin) {
+            Some((outcome, at)) if fresh(*at, unix_ms()) => Some(outcome.clone()),
+            _ => None,
+        }
     }
 
     async fn save_robots(&mut self, origin: &str, outcome: &RobotsOutcome) {
-        self.robots.insert(origin.to_string(), outcome.clone());
+        if !keepable(outcome) {
+            self.robots.remove(origin);
+            return;
+        }
+        let at = unix_ms();
+        self.robots
+            .insert(origin.to_string(), (outcome.clone(), at));
         if let Ok(text) = serde_json::to_string(outcome) {
             self.writer.send(Op::Robots {
                 origin: origin.to_string(),
                 outcome: text,
+                fetched_ms: at,
             });
         }
     }

@@ -2,16 +2,29 @@
 //! crawl writes the file).
 
 use super::schema::{count, db_error, open_read_only, read_meta, CRAWL_ID_KEY, HANDLER_KEY};
-use crate::output::{CrawlId, RecordWriter, Source};
+use crate::output::{CrawlId, RecordWriter, Source, Target};
 use crate::store::record_from_stored;
 use rusqlite::Connection;
 use silk::CrawlSpec;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Writes every record in the state file `db` to `out` (.jsonl, .csv or .sqlite), in
-/// commit order; returns how many.
+/// Writes every record in the state file `db` to `out` (as `-o` takes it: .jsonl, .csv,
+/// .sqlite, FILE:FORMAT, `-`), in commit order; returns how many.
 pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
+    let target = Target::parse(Some(out), None)?;
+    if let Some(note) = &target.note {
+        eprintln!("{note}");
+    }
+    export_to(db, &target)
+}
+
+/// [`export`] to a resolved `-o`.
+pub fn export_to(db: &Path, target: &Target) -> Result<u64, String> {
+    let out = match target.path() {
+        Some(path) => path.display().to_string(),
+        None => "stdout".to_string(),
+    };
     let conn = open_read_only(db)?;
     let spec = stored_spec(&conn, db)?;
     let meta = |key| read_meta(&conn, key).map_err(|e| db_error(db, e));
@@ -30,8 +43,8 @@ pub fn export(db: &Path, out: &Path) -> Result<u64, String> {
         items,
         crawl: CrawlId::Snapshot(crawl),
     };
-    let mut writer = RecordWriter::to_path(out, &spec, source)?;
-    let write_err = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
+    let mut writer = RecordWriter::open(target, &spec, source)?;
+    let write_err = |e: std::io::Error| format!("cannot write {out}: {e}");
     let read_err = |e: rusqlite::Error| db_error(db, format!("cannot read records: {e}"));
     let mut stmt = conn
         .prepare("SELECT json FROM records ORDER BY seq")
@@ -65,6 +78,11 @@ pub fn status(db: &Path) -> Result<String, String> {
         .is_some_and(|v| v == "1");
     let done = count(&conn, "SELECT count(*) FROM records").map_err(err)?;
     let queued = count(&conn, "SELECT count(*) FROM pages WHERE done = 0").map_err(err)?;
+    let interrupted = count(
+        &conn,
+        "SELECT count(*) FROM pages WHERE done = 0 AND attempts > 0",
+    )
+    .map_err(err)?;
     let errors = grouped(
         &conn,
         "SELECT error_kind, count(*) FROM records WHERE error_kind IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -87,6 +105,14 @@ pub fn status(db: &Path) -> Result<String, String> {
     let _ = writeln!(text, "crawl:      {state}");
     let _ = writeln!(text, "done:       {done}");
     let _ = writeln!(text, "queued:     {queued}");
+    if interrupted > 0 {
+        let _ = writeln!(
+            text,
+            "restarted:  {interrupted} (queued, started by a run that ended without their record; \
+             {} starts make a too_many_attempts record)",
+            spec.max_attempts
+        );
+    }
     let error_total: u64 = errors.iter().map(|(_, n)| n).sum();
     let _ = writeln!(text, "errors:     {error_total}");
     for (kind, n) in &errors {

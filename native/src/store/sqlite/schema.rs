@@ -1,7 +1,11 @@
 //! The state file's layout and how it is opened: tables, identity checks (a file that is
 //! not a silk state, or one from a newer silk, is refused before anything is written), the
-//! spec comparison that refuses to resume a different crawl, and `--reset`.
+//! spec comparison that refuses to resume a different crawl, and `--reset`. A new state
+//! file is created with mode 0600 (SQLite gives its -wal and -shm files the same mode), an
+//! existing one is narrowed to it, and the spec is stored without secrets
+//! ([`crate::store::spec_for_storage`]).
 
+use crate::store::spec_for_storage;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde_json::Value;
 use silk::CrawlSpec;
@@ -10,16 +14,21 @@ use std::path::Path;
 /// Bumped when the tables change; a file with a larger version is refused, one with a
 /// smaller version is migrated when a crawl opens it ([`migrate`]).
 /// 2: `pages.priority` and `pages.meta` (a page handler's per-link extras).
-pub(super) const SCHEMA_VERSION: i64 = 2;
+/// 3: `pages.attempts` (poison URLs) and `robots.fetched_ms` (robots.txt expiry).
+pub(super) const SCHEMA_VERSION: i64 = 3;
 /// `PRAGMA application_id` of a silk state file ("silk" in ASCII), so a SQLite file of
 /// something else is recognised and left alone.
 const APPLICATION_ID: i64 = 0x7369_6C6B;
 
 /// `pages` is the frontier: every URL ever queued, in queue order (`id`), with `done` set
 /// in the same transaction that inserts its record, and the priority and meta (JSON text)
-/// a page handler's follow list gave it. `claims` holds redirect targets and
+/// a page handler's follow list gave it, and `attempts`: how many runs started fetching it
+/// without getting its record (counted when the fetch starts, taken back when a cancelled
+/// run abandons it). `claims` holds redirect targets and
 /// the page whose redirect claimed them. `records` are kept in commit order (`seq`), one
-/// per page (`fp` is unique). Fingerprints are `silk::url_norm::fingerprint` as i64.
+/// per page (`fp` is unique). `robots` holds each origin's robots.txt outcome and when it
+/// was fetched (unix ms): older than a day, it is fetched again. Fingerprints are
+/// `silk::url_norm::fingerprint` as i64.
 const CREATE_TABLES: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE pages (
@@ -30,7 +39,8 @@ CREATE TABLE pages (
     referer TEXT,
     done INTEGER NOT NULL DEFAULT 0,
     priority INTEGER NOT NULL DEFAULT 0,
-    meta TEXT
+    meta TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE claims (fp INTEGER PRIMARY KEY, url TEXT NOT NULL, by_fp INTEGER NOT NULL);
 CREATE TABLE records (
@@ -40,7 +50,11 @@ CREATE TABLE records (
     error_kind TEXT,
     json TEXT NOT NULL
 );
-CREATE TABLE robots (origin TEXT PRIMARY KEY, outcome TEXT NOT NULL);
+CREATE TABLE robots (
+    origin TEXT PRIMARY KEY,
+    outcome TEXT NOT NULL,
+    fetched_ms INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE hosts (origin TEXT PRIMARY KEY, next_start_ms INTEGER NOT NULL);
 ";
 
@@ -72,6 +86,7 @@ pub(super) fn open_for_crawl(path: &Path) -> Result<Connection, String> {
             path.join("crawl.db").display()
         ));
     }
+    make_private(path)?;
     let conn = Connection::open(path)
         .map_err(|e| format!("cannot open state file {}: {e}", path.display()))?;
     check_identity(&conn, path)?;
@@ -86,6 +101,38 @@ pub(super) fn open_for_crawl(path: &Path) -> Result<Connection, String> {
     conn.execute_batch(&format!("PRAGMA synchronous={SYNCHRONOUS};"))
         .map_err(|e| db_error(path, e))?;
     Ok(conn)
+}
+
+/// Creates `path` with mode 0600 if it does not exist, or takes the group and others' access
+/// away if it does (with its -wal and -shm files): the state holds every page of the crawl,
+/// which may be private (fetched with credentials).
+fn make_private(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let err = |e: std::io::Error| format!("cannot create state file {}: {e}", path.display());
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(err(e)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        if meta.is_file() && mode & 0o077 != 0 {
+            // Not ours to change (another owner's file): SQLite reports what matters.
+            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700));
+        }
+    }
+    Ok(())
 }
 
 /// Brings a state file written by an older silk to [`SCHEMA_VERSION`], in one transaction:
@@ -105,6 +152,14 @@ fn migrate_tables(conn: &Connection) -> rusqlite::Result<()> {
         steps.push_str(
             "ALTER TABLE pages ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
              ALTER TABLE pages ADD COLUMN meta TEXT;",
+        );
+    }
+    if version < 3 {
+        // Robots outcomes of an older silk have no time: 0 makes them expired, so they are
+        // fetched again (which also drops an unreachable verdict an older silk kept).
+        steps.push_str(
+            "ALTER TABLE pages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE robots ADD COLUMN fetched_ms INTEGER NOT NULL DEFAULT 0;",
         );
     }
     steps.push_str(&format!("PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"));
@@ -187,7 +242,8 @@ pub(super) fn prepare(
     reset: bool,
     handler: bool,
 ) -> Result<Meta, String> {
-    let spec_json = serde_json::to_string(spec).map_err(|e| db_error(path, e))?;
+    let spec_json =
+        serde_json::to_string(&spec_for_storage(spec)).map_err(|e| db_error(path, e))?;
     let tx = conn.transaction().map_err(|e| db_error(path, e))?;
     let has_tables: i64 = tx
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
@@ -217,6 +273,14 @@ pub(super) fn prepare(
                 changed.join(", ")
             ));
         } else {
+            // A spec an older silk stored with its secrets in clear: keep it without them.
+            if stored.as_deref() != Some(spec_json.as_str()) {
+                tx.execute(
+                    "UPDATE meta SET value = ?1 WHERE key = 'spec'",
+                    params![spec_json],
+                )
+                .map_err(|e| db_error(path, e))?;
+            }
             let stored = read_meta(&tx, HANDLER_KEY).map_err(|e| db_error(path, e))?;
             let had_handler = stored.is_some_and(|v| v == "1");
             if had_handler != handler {
@@ -297,10 +361,14 @@ fn new_crawl_id() -> String {
     format!("{nanos:x}-{:x}", std::process::id())
 }
 
-/// The top-level spec keys whose values differ between the stored spec and `spec`.
+/// The top-level spec keys whose values differ between the stored spec and `spec`, both
+/// as stored ([`spec_for_storage`]): secret values are not compared, only their names.
 fn changed_fields(stored: &str, spec: &CrawlSpec) -> Vec<String> {
-    let old: Value = serde_json::from_str(stored).unwrap_or(Value::Null);
-    let new = serde_json::to_value(spec).unwrap_or(Value::Null);
+    let old = match CrawlSpec::from_json(stored) {
+        Ok(old) => serde_json::to_value(spec_for_storage(&old)).unwrap_or(Value::Null),
+        Err(_) => serde_json::from_str(stored).unwrap_or(Value::Null),
+    };
+    let new = serde_json::to_value(spec_for_storage(spec)).unwrap_or(Value::Null);
     let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else {
         return vec!["(stored spec unreadable)".to_string()];
     };

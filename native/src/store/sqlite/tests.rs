@@ -8,16 +8,16 @@ use silk::{ErrorKind, FetchError};
 use std::path::PathBuf;
 
 /// A state file in a fresh directory, removed on drop.
-struct TempDb(PathBuf);
+pub(super) struct TempDb(PathBuf);
 
 impl TempDb {
-    fn new(name: &str) -> TempDb {
+    pub(super) fn new(name: &str) -> TempDb {
         let dir = std::env::temp_dir().join(format!("silk-sqlite-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDb(dir)
     }
-    fn path(&self) -> PathBuf {
+    pub(super) fn path(&self) -> PathBuf {
         self.0.join("crawl.db")
     }
 }
@@ -28,14 +28,14 @@ impl Drop for TempDb {
     }
 }
 
-fn spec() -> CrawlSpec {
+pub(super) fn spec() -> CrawlSpec {
     CrawlSpec {
         seeds: vec!["http://h/".into()],
         ..Default::default()
     }
 }
 
-fn open_ready(path: &Path) -> SqliteFrontier {
+pub(super) fn open_ready(path: &Path) -> SqliteFrontier {
     match SqliteFrontier::open(path, &spec(), false, false) {
         Ok(Opened::Ready(store)) => store,
         Ok(Opened::Finished { .. }) => panic!("finished, expected ready"),
@@ -43,15 +43,15 @@ fn open_ready(path: &Path) -> SqliteFrontier {
     }
 }
 
-fn url(path: &str) -> Url {
+pub(super) fn url(path: &str) -> Url {
     Url::parse(&format!("http://h{path}")).unwrap()
 }
 
-fn queued(path: &str, depth: u32) -> QueuedUrl {
+pub(super) fn queued(path: &str, depth: u32) -> QueuedUrl {
     QueuedUrl::new(url(path), depth, (depth > 0).then(|| Rc::from("http://h/")))
 }
 
-fn record(path: &str, error: Option<ErrorKind>) -> Record {
+pub(super) fn record(path: &str, error: Option<ErrorKind>) -> Record {
     Record {
         url: url(path).to_string(),
         final_url: None,
@@ -391,6 +391,11 @@ fn a_version_1_state_file_is_upgraded_and_resumes() {
             .unwrap();
         }
         conn.execute(
+            "INSERT INTO robots (origin, outcome) VALUES ('http://h', ?1)",
+            [serde_json::to_string(&RobotsOutcome::unavailable()).unwrap()],
+        )
+        .unwrap();
+        conn.execute(
             "INSERT INTO records (fp, status, json) VALUES (?1, 200, ?2)",
             rusqlite::params![
                 schema::sql_fp(fingerprint(url("/").as_str())),
@@ -411,6 +416,9 @@ fn a_version_1_state_file_is_upgraded_and_resumes() {
         panic!("/a was queued")
     };
     assert_eq!((a.url.path(), a.priority, a.meta.clone()), ("/a", 0, None));
+    assert_eq!(a.attempts, 0);
+    // A robots.txt an older silk kept has no fetch time: it is fetched again.
+    assert_eq!(block_on(store.robots("http://h")), None);
     block_on(store.complete(
         &record("/a", None),
         vec![with_extras("/c", 3, Some(json!({"from": "a"})))],

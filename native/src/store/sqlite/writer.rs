@@ -54,9 +54,14 @@ pub(super) enum Op {
         by: u64,
     },
     Complete(Completion),
+    /// A page's fetch started: one more attempt.
+    Started(u64),
+    /// A started page was abandoned (the run was cancelled): the attempt is taken back.
+    Unstarted(u64),
     Robots {
         origin: String,
         outcome: String,
+        fetched_ms: u64,
     },
     HostNext {
         origin: String,
@@ -239,11 +244,25 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Op>) -> rusqlite::Result<Commi
                 complete(&tx, &c)?;
                 done.completions += 1;
             }
-            Op::Robots { origin, outcome } => {
+            Op::Started(fp) => {
+                tx.prepare_cached("UPDATE pages SET attempts = attempts + 1 WHERE fp = ?1")?
+                    .execute(params![sql_fp(fp)])?;
+            }
+            Op::Unstarted(fp) => {
                 tx.prepare_cached(
-                    "INSERT OR REPLACE INTO robots (origin, outcome) VALUES (?1, ?2)",
+                    "UPDATE pages SET attempts = max(attempts - 1, 0) WHERE fp = ?1",
                 )?
-                .execute(params![origin, outcome])?;
+                .execute(params![sql_fp(fp)])?;
+            }
+            Op::Robots {
+                origin,
+                outcome,
+                fetched_ms,
+            } => {
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO robots (origin, outcome, fetched_ms) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![origin, outcome, fetched_ms as i64])?;
             }
             Op::HostNext { origin, at_ms } => {
                 tx.prepare_cached(
