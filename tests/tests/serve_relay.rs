@@ -2,7 +2,10 @@
 //! over raw HTTP/1.1, so these tests see exactly what a browser or a hostile page would.
 //! They pin the promises that make `--relay` safe to run on a laptop: no token, no relay;
 //! no `file:` (or any non-http(s)) URL; no token for other origins (no CORS headers on
-//! `/serve.json`, foreign `Origin` and `Host` refused); no files outside `web/`.
+//! `/serve.json`, foreign `Origin`, `Sec-Fetch-Site` and `Host` refused) nor for a client
+//! without the cookie that the terminal's link sets; no loopback, private or link-local
+//! target unless `--relay-allow-private`; no framing; the lab's hostile pages on their own
+//! origin; no files outside `web/`.
 //!
 //! The binary is `$SILK_BIN`, else `target/debug/silk` of this workspace: build it first
 //! with `cargo build -p silk-cli` (tests/playground/run.sh does).
@@ -20,10 +23,16 @@ struct Serve {
     _stdout: BufReader<ChildStdout>,
     /// `127.0.0.1:PORT`
     addr: String,
+    /// The `?token=` of the link printed on the terminal.
+    link_token: String,
 }
 
 impl Serve {
     fn start() -> Serve {
+        Serve::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Serve {
         let bin = std::env::var_os("SILK_BIN")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
@@ -45,6 +54,7 @@ impl Serve {
                 "--arena-latency-ms",
                 "0",
             ])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -67,10 +77,24 @@ impl Serve {
             addr.starts_with("127.0.0.1:"),
             "binds 127.0.0.1 only: {addr}"
         );
+        let prefix = format!("relay: open http://{addr}/?token=");
+        let mut link_token = None;
+        for _ in 0..4 {
+            let mut line = String::new();
+            stdout
+                .read_line(&mut line)
+                .expect("read silk serve's output");
+            if let Some(rest) = line.strip_prefix(&prefix) {
+                link_token = rest.split_whitespace().next().map(str::to_string);
+                break;
+            }
+        }
+        let link_token = link_token.expect("silk serve --relay prints the link with ?token=");
         Serve {
             child,
             _stdout: stdout,
             addr,
+            link_token,
         }
     }
 
@@ -99,13 +123,33 @@ impl Serve {
         self.request("GET", target, &[])
     }
 
+    /// The relay cookie, as the terminal's link sets it.
+    fn cookie(&self) -> String {
+        let resp = self.get(&format!("/?token={}", self.link_token));
+        assert_eq!(resp.status, 303, "the terminal's link: {}", resp.text());
+        let set = resp.header("set-cookie").expect("the link sets a cookie");
+        set.split(';').next().unwrap().to_string()
+    }
+
+    /// The token, as the page reads it from /serve.json with the cookie.
     fn token(&self) -> String {
-        let info: serde_json::Value =
-            serde_json::from_slice(&self.get("/serve.json").body).unwrap();
+        let cookie = self.cookie();
+        let resp = self.request("GET", "/serve.json", &[("Cookie", &cookie)]);
+        let info = resp.json();
         info["relay"]["token"]
             .as_str()
-            .expect("relay token in /serve.json")
+            .expect("relay token in /serve.json, given the cookie")
             .to_string()
+    }
+
+    /// Asks the relay for `url` with the token.
+    fn relay(&self, url: &str) -> Response {
+        let token = self.token();
+        self.request(
+            "GET",
+            &format!("/relay?url={}", encode(url)),
+            &[("X-Silk-Token", &token)],
+        )
     }
 
     fn arena(&self) -> String {
@@ -320,4 +364,239 @@ fn files_stay_inside_web() {
         "no charset: the GBK page declares its own"
     );
     assert_eq!(serve.get("/demo/film/37.html").status, 404);
+}
+
+#[test]
+fn every_answer_forbids_framing_and_the_page_has_its_csp_as_a_header() {
+    let serve = Serve::start();
+    let index = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web/index.html"),
+    )
+    .unwrap();
+    let meta = index
+        .split("http-equiv=\"Content-Security-Policy\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("web/index.html has its CSP <meta>");
+    for path in ["/", "/index.html"] {
+        let page = serve.get(path);
+        assert_eq!(page.status, 200);
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        let csp = page
+            .header("content-security-policy")
+            .expect("a CSP header");
+        assert_eq!(
+            csp,
+            format!("{meta}; frame-ancestors 'none'"),
+            "the header is the <meta> plus frame-ancestors"
+        );
+        assert!(
+            csp.contains("script-src 'self' blob:"),
+            "the Code panel's blob: scripts"
+        );
+    }
+    for path in [
+        "/demo/index.html",
+        "/serve.json",
+        "/nope",
+        "/app.js",
+        "/embed.html",
+    ] {
+        let resp = serve.get(path);
+        assert_eq!(resp.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            resp.header("content-security-policy"),
+            Some("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+    let relayed = serve.relay(&format!("{}/", serve.arena()));
+    assert_eq!(relayed.status, 200, "{}", relayed.text());
+    assert_eq!(relayed.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        relayed.header("content-security-policy"),
+        Some("sandbox; frame-ancestors 'none'")
+    );
+}
+
+#[test]
+fn the_token_comes_only_with_the_cookie_of_the_terminal_link() {
+    let serve = Serve::start();
+    let bare = serve.get("/serve.json").json();
+    assert_eq!(bare["relay"]["endpoint"], "/relay");
+    assert!(
+        bare["relay"]["token"].is_null(),
+        "no cookie, no token: any local process can reach /serve.json"
+    );
+    let wrong = serve.get("/?token=00000000000000000000000000000000");
+    assert_eq!(wrong.status, 200, "a wrong token just shows the page");
+    assert!(wrong.header("set-cookie").is_none());
+    let forged = serve.request(
+        "GET",
+        "/serve.json",
+        &[(
+            "Cookie",
+            &format!("silk_relay_{}=guess", serve.addr.split(':').nth(1).unwrap()),
+        )],
+    );
+    assert!(forged.json()["relay"]["token"].is_null());
+
+    let link = serve.get(&format!("/?preset=arena&token={}&c=4", serve.link_token));
+    assert_eq!(link.status, 303);
+    assert_eq!(
+        link.header("location"),
+        Some("/?preset=arena&c=4"),
+        "the token leaves the address bar"
+    );
+    let set = link.header("set-cookie").unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap();
+    let info = serve
+        .request("GET", "/serve.json", &[("Cookie", cookie)])
+        .json();
+    assert_eq!(info["relay"]["token"], serve.link_token.as_str());
+
+    // Pages of the arena, the lab or any other port of 127.0.0.1 are same-site (the cookie
+    // goes along), but not same-origin: refused.
+    for site in ["same-site", "cross-site"] {
+        let resp = serve.request(
+            "GET",
+            "/serve.json",
+            &[("Cookie", cookie), ("Sec-Fetch-Site", site)],
+        );
+        assert_eq!(resp.status, 403, "Sec-Fetch-Site: {site}");
+    }
+    let own = serve.request(
+        "GET",
+        "/serve.json",
+        &[("Cookie", cookie), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(own.status, 200);
+}
+
+/// A server on 127.0.0.1 that counts connections and answers each with `answer`.
+fn counting_server(answer: &'static str) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (port, hits)
+}
+
+const PAGE: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 12\r\nConnection: close\r\n\r\n<p>local</p>";
+
+#[test]
+fn relay_refuses_loopback_private_and_link_local_targets() {
+    let serve = Serve::start();
+    let (port, hits) = counting_server(PAGE);
+    for url in [
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://localhost:{port}/"),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+        format!("http://127.1:{port}/"),
+        format!("http://2130706433:{port}/"),
+        "http://[::1]/".to_string(),
+        "http://0.0.0.0/".to_string(),
+        "http://10.0.0.1/".to_string(),
+        "http://172.16.5.4/".to_string(),
+        "http://192.168.1.1/".to_string(),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://100.100.100.200/".to_string(),
+        "http://[fd00::1]/".to_string(),
+        "http://[fe80::1]/".to_string(),
+        "http://255.255.255.255/".to_string(),
+    ] {
+        let resp = serve.relay(&url);
+        assert_eq!(resp.status, 502, "{url}: {}", resp.text());
+        assert_eq!(resp.header("x-silk-error"), Some("1"), "{url}");
+        let body = resp.json();
+        assert_eq!(body["kind"], "other", "{url}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.starts_with("refused:"), "{url}: {message}");
+        assert!(
+            message.contains("--relay-allow-private"),
+            "{url}: {message}"
+        );
+    }
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the relay never connected to the local server"
+    );
+    // This server's own arena stays reachable, by its exact address.
+    assert_eq!(serve.relay(&format!("{}/", serve.arena())).status, 200);
+}
+
+#[test]
+fn relay_allow_private_lets_them_through() {
+    let serve = Serve::start_with(&["--relay-allow-private"]);
+    let (port, hits) = counting_server(PAGE);
+    for url in [
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://localhost:{port}/"),
+    ] {
+        let resp = serve.relay(&url);
+        assert_eq!(resp.status, 200, "{url}: {}", resp.text());
+        assert_eq!(resp.text(), "<p>local</p>");
+    }
+    assert!(hits.load(std::sync::atomic::Ordering::SeqCst) >= 2);
+}
+
+#[test]
+fn the_lab_lives_on_its_own_origin() {
+    let serve = Serve::start();
+    let info = serve.get("/serve.json").json();
+    let lab = info["lab"]
+        .as_str()
+        .expect("lab in /serve.json")
+        .to_string();
+    let lab_addr = lab.strip_prefix("http://").unwrap().to_string();
+    assert_ne!(lab_addr, serve.addr);
+    let on_playground = serve.get("/demo/lab/xss.html");
+    assert_eq!(
+        on_playground.status, 404,
+        "hostile scripts never run as the playground"
+    );
+    assert!(on_playground.text().contains(&lab));
+    let mut stream = TcpStream::connect(&lab_addr).unwrap();
+    write!(
+        stream,
+        "GET /demo/lab/xss.html HTTP/1.1\r\nHost: {lab_addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let page = Response::parse(&raw);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("window.__xss"));
+    assert_eq!(
+        page.header("access-control-allow-origin"),
+        Some("*"),
+        "the playground crawls it"
+    );
+    let mut stream = TcpStream::connect(&lab_addr).unwrap();
+    write!(
+        stream,
+        "GET /index.html HTTP/1.1\r\nHost: {lab_addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    assert_eq!(
+        Response::parse(&raw).status,
+        404,
+        "only the lab pages are there"
+    );
 }

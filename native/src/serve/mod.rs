@@ -8,23 +8,33 @@
 //!
 //! Everything binds 127.0.0.1 only, and every request must name this server in its `Host`
 //! header (a DNS-rebinding page cannot borrow it). Control endpoints also refuse a foreign
-//! `Origin`. HTTP/1.1 only, so the browser's limit of 6 connections per host applies, which
-//! is the limit the playground's compare view explains.
+//! `Origin` and a `Sec-Fetch-Site` other than `same-origin`/`none`. Every answer forbids
+//! framing, and the page gets its CSP as a header (`page.rs`). HTTP/1.1 only, so the
+//! browser's limit of 6 connections per host applies, which is the limit the playground's
+//! compare view explains.
 //!
 //! | Path | Answer |
 //! |---|---|
-//! | `/...` | files of `web/` (`--web DIR`), `index.html` for directories |
-//! | `/serve.json` | `{arena, arena_latency_ms, arena_pages, relay: {endpoint, token} or null, version}`, no CORS headers |
+//! | `/...` | files of `web/` (`--web DIR`), `index.html` for directories, except `/demo/lab/` |
+//! | `/?token=T` | with `--relay`: the link printed on the terminal; sets the relay cookie (`page.rs`) |
+//! | `/serve.json` | `{arena, arena_latency_ms, arena_pages, lab, relay: {endpoint, token} or null, version}`, no CORS headers; `token` is null without the relay cookie |
 //! | `POST /arena-latency?ms=N` | sets the arena's latency (0 to 10000 ms), answers `{latency_ms}` |
 //! | `GET /relay?url=U` | with `--relay` and header `X-Silk-Token`: the relayed page |
+//!
+//! A third port, the lab (`lab.rs`), serves `web/demo/lab/`: test pages with live hostile
+//! scripts, on an origin of their own so they never run as the playground.
 //!
 //! The playground's own `/robots.txt` is a file in `web/` (it keeps crawlers out of
 //! `/demo/private/`), so a plain static server rooted at `web/` serves the same one.
 
 mod files;
+mod guard;
+mod lab;
+mod page;
 mod relay;
 mod reply;
 mod secret;
+mod upstream;
 
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ALLOW, HOST, ORIGIN};
@@ -45,8 +55,8 @@ pub const BUILD_HINT: &str = "the playground needs the wasm bundle web/pkg/silk.
 /// The `web/` directory of the source tree this binary was built from.
 const DEFAULT_WEB_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web");
 
-/// Highest latency `/arena-latency` accepts, in milliseconds.
-const MAX_LATENCY_MS: u64 = 10_000;
+/// Highest latency `/arena-latency` accepts, in milliseconds (the arena's own cap).
+const MAX_LATENCY_MS: u64 = silk_arena::MAX_LATENCY_MS;
 
 /// `silk serve`: serve the browser playground, the demo site and an arena on 127.0.0.1.
 #[derive(clap::Args, Debug, Clone)]
@@ -58,9 +68,14 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
     /// Let the page crawl sites without CORS headers through this server (`/relay`),
-    /// guarded by a per-launch token only the served page can read.
+    /// guarded by a per-launch token: open the link printed on the terminal to enable it in
+    /// your browser. It reaches public addresses only (plus this server and its arena).
     #[arg(long)]
     pub relay: bool,
+    /// Let the relay reach loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7),
+    /// link-local (169.254/16, fe80::/10: cloud metadata) and other non-public addresses.
+    #[arg(long, requires = "relay")]
+    pub relay_allow_private: bool,
     /// Directory to serve instead of the source tree's `web/`.
     #[arg(long, value_name = "DIR")]
     pub web: Option<PathBuf>,
@@ -82,7 +97,12 @@ struct State {
     origins: [String; 2],
     arena: silk_arena::Arena,
     arena_url: String,
+    /// `127.0.0.1:PORT` and `localhost:PORT` of the lab (`lab.rs`).
+    lab_hosts: [String; 2],
+    lab_url: String,
     relay: Option<Relay>,
+    /// The relay cookie's name (`page.rs`).
+    cookie: String,
 }
 
 /// Runs `silk serve` until Ctrl-C and returns the exit code (like the other subcommands,
@@ -119,8 +139,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         ..silk_arena::ArenaConfig::default()
     })
     .map_err(|e| format!("cannot start the arena on 127.0.0.1: {e}"))?;
+    let lab = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1 for the lab pages: {e}"))?;
+    let lab_addr = lab
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let relay = if args.relay {
-        Some(Relay::new()?)
+        let own = vec![addr.port(), lab_addr.port(), arena.addr.port()];
+        Some(Relay::new(args.relay_allow_private, own)?)
     } else {
         None
     };
@@ -133,16 +160,22 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         args.arena_pages,
         args.arena_latency_ms
     ));
-    if relay.is_some() {
+    let lab_url = format!("http://{lab_addr}");
+    say(&format!(
+        "lab: {lab_url}/demo/lab/ (hostile test pages, on an origin of their own)"
+    ));
+    let token_url = relay.as_ref().map(|r| format!("{url}?token={}", r.token()));
+    if let Some(link) = &token_url {
         say(&format!(
-            "relay: {url}relay (answers only the served page: per-launch token in /serve.json)"
+            "relay: open {link} to use the relay in your browser (it sets a cookie; the link is the key: keep it to yourself){}",
+            if args.relay_allow_private { "; private addresses allowed" } else { "" }
         ));
     }
     if !root.join("pkg/silk.js").is_file() {
         eprintln!("silk serve: {BUILD_HINT}");
     }
     if args.open {
-        open_browser(&url);
+        open_browser(token_url.as_deref().unwrap_or(&url));
     }
 
     let state = Rc::new(State {
@@ -157,13 +190,20 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         ],
         arena_url: arena.url(),
         arena: arena.arena.clone(),
+        lab_hosts: [
+            format!("127.0.0.1:{}", lab_addr.port()),
+            format!("localhost:{}", lab_addr.port()),
+        ],
+        lab_url,
         relay,
+        cookie: page::cookie_name(addr.port()),
     });
     let local = tokio::task::LocalSet::new();
     let served = local
         .run_until(async {
             tokio::select! {
-                result = accept_loop(listener, state) => result,
+                result = accept_loop(listener, state.clone(), false) => result,
+                result = accept_loop(lab, state, true) => result,
                 _ = tokio::signal::ctrl_c() => Ok(()),
             }
         })
@@ -190,7 +230,12 @@ fn web_root(dir: Option<&Path>) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("cannot find the playground directory {}: pass --web DIR (the `web` folder of silk's source tree)", dir.display()))
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, state: Rc<State>) -> Result<(), String> {
+/// Serves one listener: the playground's (`lab == false`) or the lab's.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    state: Rc<State>,
+    lab: bool,
+) -> Result<(), String> {
     let mut http = http1::Builder::new();
     http.keep_alive(true).timer(TokioTimer::new());
     loop {
@@ -206,7 +251,16 @@ async fn accept_loop(listener: tokio::net::TcpListener, state: Rc<State>) -> Res
         let state = state.clone();
         let service = service_fn(move |req| {
             let state = state.clone();
-            async move { Ok::<_, Infallible>(route(&state, req).await) }
+            async move {
+                Ok::<_, Infallible>(if lab {
+                    lab::route(&state.root, &state.lab_hosts, &req).await
+                } else {
+                    let path = req.uri().path().to_string();
+                    let mut resp = route(&state, req).await;
+                    page::harden(&mut resp, &path);
+                    resp
+                })
+            }
         });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::task::spawn_local(async move {
@@ -234,16 +288,35 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Body> {
     }
     let path = req.uri().path();
     let control = matches!(path, "/serve.json" | "/arena-latency" | "/relay");
-    if control && !origin_allowed(state, req.headers().get(ORIGIN)) {
+    if control && !same_origin(state, req.headers()) {
         return reply::error(
             StatusCode::FORBIDDEN,
             "forbidden",
             format!("{path} answers only pages served from {}", state.origins[0]),
         );
     }
+    if path.starts_with("/demo/lab/") || path == "/demo/lab" {
+        return reply::text(
+            StatusCode::NOT_FOUND,
+            format!(
+                "the lab pages run hostile scripts, so they live on their own origin: {}{path}",
+                state.lab_url
+            ),
+        );
+    }
+    if let (Some(relay), &Method::GET) = (&state.relay, req.method()) {
+        if let Some(resp) = page::token_link(path, req.uri().query(), &state.cookie, relay.token())
+        {
+            return resp;
+        }
+    }
     match (req.method(), path) {
         (&Method::GET | &Method::HEAD, "/serve.json") => {
-            reply::json(StatusCode::OK, &serve_json(state))
+            let authorized = state
+                .relay
+                .as_ref()
+                .is_some_and(|r| page::has_token_cookie(req.headers(), &state.cookie, r.token()));
+            reply::json(StatusCode::OK, &serve_json(state, authorized))
         }
         (&Method::POST, "/arena-latency") => set_latency(state, req.uri().query()),
         (&Method::GET, "/relay") => match &state.relay {
@@ -267,24 +340,35 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Body> {
     }
 }
 
-/// No `Origin` (a same-origin GET, curl) or this server's own.
-fn origin_allowed(state: &State, origin: Option<&HeaderValue>) -> bool {
-    origin.is_none_or(|o| {
+/// A request from this server's own page, or from no page at all (curl): no `Origin` or
+/// this server's own, and no `Sec-Fetch-Site` or `same-origin`/`none` (the browser says
+/// `same-site` for the arena's and the lab's pages, which share the host 127.0.0.1, and
+/// for a `<script src>` or a navigation it sends no `Origin`).
+fn same_origin(state: &State, headers: &hyper::HeaderMap) -> bool {
+    let origin_ok = headers.get(ORIGIN).is_none_or(|o| {
         state
             .origins
             .iter()
             .any(|allowed| o.as_bytes() == allowed.as_bytes())
-    })
+    });
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .is_none_or(|s| matches!(s.as_bytes(), b"same-origin" | b"none"));
+    origin_ok && site_ok
 }
 
 /// What the page learns about this server. Sent without `Access-Control-Allow-Origin`, so
-/// a page from another origin cannot read the relay token.
-fn serve_json(state: &State) -> serde_json::Value {
+/// a page from another origin cannot read it; the relay token only with the relay cookie.
+fn serve_json(state: &State, authorized: bool) -> serde_json::Value {
     serde_json::json!({
         "arena": state.arena_url,
         "arena_latency_ms": state.arena.latency_ms(),
         "arena_pages": state.arena.config().page_count(),
-        "relay": state.relay.as_ref().map(|r| serde_json::json!({ "endpoint": "/relay", "token": r.token() })),
+        "lab": state.lab_url,
+        "relay": state.relay.as_ref().map(|r| serde_json::json!({
+            "endpoint": "/relay",
+            "token": authorized.then(|| r.token()),
+        })),
         "version": silk::VERSION,
     })
 }

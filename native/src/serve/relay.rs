@@ -3,11 +3,14 @@
 //!
 //! An open relay on localhost would let any web page the user visits fetch through it (and
 //! reach the user's intranet), so it answers only requests carrying the per-launch token
-//! that only a same-origin page can read from `/serve.json`; the router has already
-//! refused foreign `Origin` and `Host` headers. It is a polite client in its own right:
+//! (the page gets it from `/serve.json` only after the user opened the link `silk serve`
+//! printed; see `mod.rs`); the router has already refused foreign `Origin`, `Host` and
+//! `Sec-Fetch-Site`. Even then it connects to public addresses only (`guard.rs`), except
+//! this server's own listeners and its arena, unless `--relay-allow-private`. It is a
+//! polite client in its own right:
 //! robots.txt per target origin (cached), at most [`PER_HOST`] requests per target host and
-//! [`TOTAL`] overall, a body limit and a timeout. It fetches with silk's own native fetcher,
-//! which never follows redirects, so the relay follows them here (the browser's `fetch()`
+//! [`TOTAL`] overall, a body limit and a timeout. Its client (`upstream.rs`) never follows
+//! redirects, so the relay follows them here, each hop checked again (the browser's `fetch()`
 //! would have followed them too) and reports where it ended in `X-Silk-Final-Url`.
 //!
 //! Answers: the target's status and body, with `X-Silk-Final-Url`, `X-Silk-Content-Type`
@@ -18,10 +21,11 @@
 
 use super::reply::{self, query_param, Body};
 use super::secret;
+use super::upstream::Upstream;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use silk::robots::RobotsRules;
-use silk::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse, PlatformFetcher};
+use silk::{ErrorKind, FetchError, FetchRequest, FetchResponse};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -42,26 +46,27 @@ const ROBOTS_REDIRECTS: usize = 5;
 /// The robots.txt product token the relay obeys, like `silk crawl`.
 const PRODUCT_TOKEN: &str = "silk";
 
-/// The relay's state: its token, one HTTP client, robots rules and concurrency limits.
+/// Origins whose robots.txt rules are kept, and target hosts whose limits are tracked; past
+/// that, idle entries are dropped (the maps must not grow with every host ever relayed).
+const MAX_TRACKED: usize = 1024;
+
+/// The relay's state: its token, its HTTP client, robots rules and concurrency limits.
 pub struct Relay {
     token: String,
-    fetcher: PlatformFetcher,
+    upstream: Upstream,
     robots: RefCell<HashMap<String, Rc<OnceCell<Rc<RobotsRules>>>>>,
     hosts: RefCell<HashMap<String, Rc<Semaphore>>>,
     total: Semaphore,
 }
 
 impl Relay {
-    /// A relay with a fresh random token.
-    pub fn new() -> Result<Relay, String> {
-        let spec = silk::CrawlSpec {
-            per_host: PER_HOST as u32,
-            timeout_ms: TIMEOUT.as_millis() as u64,
-            ..silk::CrawlSpec::default()
-        };
+    /// A relay with a fresh random token. It reaches public addresses only, plus
+    /// 127.0.0.1 at `own_ports` (this server's listeners and its arena), unless
+    /// `allow_private` (see `guard.rs`).
+    pub fn new(allow_private: bool, own_ports: Vec<u16>) -> Result<Relay, String> {
         Ok(Relay {
             token: secret::new_token()?,
-            fetcher: PlatformFetcher::new(&spec).map_err(|e| e.message)?,
+            upstream: Upstream::new(allow_private, own_ports)?,
             robots: RefCell::default(),
             hosts: RefCell::default(),
             total: Semaphore::new(TOTAL),
@@ -181,13 +186,14 @@ impl Relay {
         let per_host = self
             .hosts
             .borrow_mut()
+            .tap_trim()
             .entry(host.to_string())
             .or_insert_with(|| Rc::new(Semaphore::new(PER_HOST)))
             .clone();
         let closed = |_| FetchError::new(ErrorKind::Aborted, "the relay is shutting down");
         let _host = per_host.acquire().await.map_err(closed)?;
         let _total = self.total.acquire().await.map_err(closed)?;
-        self.fetcher.fetch(request).await
+        self.upstream.fetch(request).await
     }
 
     /// The robots.txt rules of `origin`, fetched once and shared by concurrent requests.
@@ -196,6 +202,7 @@ impl Relay {
         let cell = self
             .robots
             .borrow_mut()
+            .tap_trim()
             .entry(origin.to_string())
             .or_default()
             .clone();
@@ -231,6 +238,20 @@ impl Relay {
         }
         // A chain that does not end: RFC 9309 says treat robots.txt as unavailable.
         Ok(Rc::new(RobotsRules::allow_all()))
+    }
+}
+
+/// Keeps a per-host map bounded: over [`MAX_TRACKED`] entries, those nobody holds are dropped.
+trait Trim {
+    fn tap_trim(&mut self) -> &mut Self;
+}
+
+impl<V> Trim for HashMap<String, Rc<V>> {
+    fn tap_trim(&mut self) -> &mut Self {
+        if self.len() >= MAX_TRACKED {
+            self.retain(|_, v| Rc::strong_count(v) > 1);
+        }
+        self
     }
 }
 
@@ -278,6 +299,90 @@ fn relayed(final_url: String, resp: FetchResponse) -> Response<Body> {
         "access-control-expose-headers",
         "X-Silk-Final-Url, X-Silk-Content-Type",
     );
-    reply::set(&mut out, "content-security-policy", "sandbox");
+    reply::set(
+        &mut out,
+        "content-security-policy",
+        "sandbox; frame-ancestors 'none'",
+    );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A server on 127.0.0.1 answering every request with `answer(path)`; counts connections.
+    fn server(answer: impl Fn(&str) -> String + Send + 'static) -> (u16, Arc<AtomicUsize>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+                let _ = stream.write_all(answer(&path).as_bytes());
+            }
+        });
+        (port, hits)
+    }
+
+    /// A redirect from an allowed origin (this server's own port) to another port of
+    /// 127.0.0.1, by IP or by name, is refused at the hop, before connecting.
+    #[tokio::test]
+    async fn redirects_to_private_addresses_are_refused() {
+        let (victim, victim_hits) = server(|_| {
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi".to_string()
+        });
+        for target in [
+            format!("http://127.0.0.1:{victim}/secret"),
+            format!("http://localhost:{victim}/secret"),
+            "http://169.254.169.254/latest/meta-data/".to_string(),
+        ] {
+            let location = target.clone();
+            let (own, _) = server(move |path| {
+                if path == "/robots.txt" {
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                }
+            });
+            let relay = Relay::new(false, vec![own]).unwrap();
+            let err = relay
+                .fetch(&format!("http://127.0.0.1:{own}/start"), None)
+                .await
+                .expect_err("the redirect must be refused");
+            assert_eq!(err.kind, ErrorKind::Other, "{target}: {}", err.message);
+            assert!(
+                err.message.starts_with("refused:"),
+                "{target}: {}",
+                err.message
+            );
+        }
+        assert_eq!(victim_hits.load(Ordering::SeqCst), 0, "never connected");
+        // With --relay-allow-private the same redirect is followed.
+        let location = format!("http://localhost:{victim}/secret");
+        let (own, _) = server(move |path| {
+            if path == "/robots.txt" {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            } else {
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            }
+        });
+        let relay = Relay::new(true, vec![]).unwrap();
+        let (final_url, resp) = relay
+            .fetch(&format!("http://127.0.0.1:{own}/start"), None)
+            .await
+            .unwrap();
+        assert_eq!(final_url, format!("http://localhost:{victim}/secret"));
+        assert_eq!(resp.body, b"hi");
+    }
 }
