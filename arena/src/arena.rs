@@ -100,6 +100,11 @@ impl Arena {
         self.inner.latency_ms.store(ms.min(MAX_LATENCY_MS), Relaxed);
     }
 
+    /// Makes `/robots.txt` misbehave from the next request on (see [`faults::RobotsFault`]).
+    pub fn set_robots_fault(&self, fault: faults::RobotsFault) {
+        self.inner.faults.set_robots(fault);
+    }
+
     /// The current delay added before each site response.
     pub fn latency_ms(&self) -> u64 {
         self.inner.latency_ms.load(Relaxed)
@@ -213,6 +218,9 @@ impl Arena {
             return ok(pages::home(site));
         }
         if path == "/robots.txt" {
+            if let Some(resp) = faults::robots(&inner.faults) {
+                return resp;
+            }
             return Ok(reply::bytes(
                 StatusCode::OK,
                 reply::TEXT_UTF8,

@@ -222,12 +222,65 @@ impl std::error::Error for ConnectionDropped {}
 pub(crate) struct FaultState {
     hits_429: AtomicU64,
     hits_503: AtomicU64,
+    robots: std::sync::Mutex<RobotsFault>,
+    hits_robots: AtomicU64,
 }
 
 impl FaultState {
     pub(crate) fn reset(&self) {
         self.hits_429.store(0, Relaxed);
         self.hits_503.store(0, Relaxed);
+        self.hits_robots.store(0, Relaxed);
+    }
+
+    pub(crate) fn set_robots(&self, fault: RobotsFault) {
+        *self.robots.lock().unwrap_or_else(|e| e.into_inner()) = fault;
+        self.hits_robots.store(0, Relaxed);
+    }
+}
+
+/// Ways `/robots.txt` can misbehave, to test how a crawler copes with a robots.txt it
+/// cannot read (set with [`crate::Arena::set_robots_fault`]; setting one, or `/__reset`,
+/// zeroes its count of requests). Off by default: robots.txt is the normal file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RobotsFault {
+    /// The normal file.
+    #[default]
+    None,
+    /// The first `n` requests have their connection closed without an answer.
+    ResetFirst(u64),
+    /// The first `n` requests get `503 Service Unavailable`.
+    UnavailableFirst(u64),
+    /// A 600 KiB file: the normal rules, comments up to 510 KiB, then `Disallow: /p/` for
+    /// every agent, then comments: a crawler that reads the first 500 KiB (RFC 9309 2.5)
+    /// never sees the rule for `/p/`.
+    Huge,
+}
+
+/// `/robots.txt` under the current [`RobotsFault`], or `None` for the normal file.
+pub(crate) fn robots(state: &FaultState) -> Option<Result<Response<BoxBody>, ConnectionDropped>> {
+    let fault = *state.robots.lock().unwrap_or_else(|e| e.into_inner());
+    let hit = state.hits_robots.fetch_add(1, Relaxed);
+    match fault {
+        RobotsFault::ResetFirst(n) if hit < n => Some(Err(ConnectionDropped)),
+        RobotsFault::UnavailableFirst(n) if hit < n => Some(Ok(reply::bytes(
+            StatusCode::SERVICE_UNAVAILABLE,
+            reply::TEXT_UTF8,
+            "robots.txt is unavailable for now\n",
+        ))),
+        RobotsFault::Huge => {
+            let mut body = String::from(pages::ROBOTS_TXT);
+            let pad = "# padding padding padding padding padding padding padding padding\n";
+            while body.len() < 510 * 1024 {
+                body.push_str(pad);
+            }
+            body.push_str("User-agent: *\nDisallow: /p/\n");
+            while body.len() < 600 * 1024 {
+                body.push_str(pad);
+            }
+            Some(Ok(reply::bytes(StatusCode::OK, reply::TEXT_UTF8, body)))
+        }
+        _ => None,
     }
 }
 
@@ -244,6 +297,9 @@ pub(crate) fn respond(
         INDEX => ok(index()),
         "/faults/loop-a" => Some(Ok(reply::redirect(StatusCode::FOUND, "/faults/loop-b"))),
         "/faults/loop-b" => Some(Ok(reply::redirect(StatusCode::FOUND, "/faults/loop-a"))),
+        // Not linked: a redirect into robots-disallowed space, for crawlers whose platform
+        // follows redirects itself (a browser) and must check the final URL.
+        "/faults/to-private" => Some(Ok(reply::redirect(StatusCode::FOUND, "/private/7"))),
         "/faults/429" => Some(Ok(rate_limited(state))),
         "/faults/503" => Some(Ok(flaky(state))),
         "/faults/slow" => Some(Ok(slow())),

@@ -68,6 +68,6 @@ pub use arena::Arena;
 pub use body::BoxBody;
 pub use config::ArenaConfig;
 pub use control::MAX_LATENCY_MS;
-pub use faults::ConnectionDropped;
+pub use faults::{ConnectionDropped, RobotsFault};
 pub use server::{serve, spawn, ArenaHandle};
 pub use stats::ArenaStats;

@@ -185,6 +185,16 @@ pub trait Fetch {
         &self,
         request: FetchRequest,
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>>;
+
+    /// Like [`fetch`](Fetch::fetch), but a body over `max_body_bytes` is no error: its first
+    /// `max_body_bytes` bytes are handed back (robots.txt is parsed up to 500 KiB, RFC 9309
+    /// 2.5). The default fails with [`ErrorKind::TooLarge`] like `fetch`.
+    fn fetch_prefix(
+        &self,
+        request: FetchRequest,
+    ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
+        self.fetch(request)
+    }
 }
 
 #[cfg(test)]

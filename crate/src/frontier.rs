@@ -58,7 +58,12 @@ pub enum Pop {
 }
 
 /// What a host's robots.txt fetch came to, in a form a store can keep and share: the final
-/// status and body (an unreachable file is kept as status 503, which disallows all).
+/// status and the part of the body that was parsed (at most 500 KiB, cut at a line end).
+///
+/// A store keeps an outcome for 24 hours at most (the engine fetches robots.txt again after
+/// that, and a resumed or other worker should too), and never gets a
+/// [temporary](RobotsOutcome::is_temporary) one: the engine does not save those, and ignores
+/// one a store hands back (older state files have them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RobotsOutcome {
     pub status: u16,
@@ -84,6 +89,12 @@ impl RobotsOutcome {
             body: String::new(),
             note: Some(note),
         }
+    }
+
+    /// A "disallow all for now" verdict (unreachable, 5xx, 429): true for this run only,
+    /// until robots.txt is asked again; never to be kept by a store.
+    pub fn is_temporary(&self) -> bool {
+        self.note.is_some() || !(200..500).contains(&self.status) || self.status == 429
     }
 }
 

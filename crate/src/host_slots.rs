@@ -29,6 +29,11 @@ pub struct Host<J> {
     pub robots: RobotsState,
     /// Why robots.txt disallows everything, when it could not be read.
     pub robots_note: Option<Rc<str>>,
+    /// When the rules in `robots` are to be fetched again (engine clock): 24 h after a
+    /// fetch, sooner after a failed one. `None`: never (robots off).
+    pub robots_expires: Option<Duration>,
+    /// robots.txt fetches in a row that ended unreachable (each doubles the wait).
+    pub robots_failures: u32,
     pub parked: VecDeque<J>,
 }
 
@@ -64,11 +69,18 @@ impl<J> HostSlots<J> {
                     delay: self.base_delay,
                     robots: RobotsState::Unknown,
                     robots_note: None,
+                    robots_expires: None,
+                    robots_failures: 0,
                     parked: VecDeque::new(),
                 },
             );
         }
         self.hosts.get_mut(origin).expect("inserted above")
+    }
+
+    /// The delay every host starts with (the spec's), before robots.txt's Crawl-delay.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
     }
 
     /// Whether this host could take a request once its delay has passed: robots.txt known
@@ -81,7 +93,7 @@ impl<J> HostSlots<J> {
     pub fn started(&mut self, origin: &str, now: Duration, gap: Duration) {
         let h = self.get_mut(origin);
         h.in_flight += 1;
-        h.next_start = now + gap;
+        h.next_start = now.saturating_add(gap);
     }
 
     pub fn finished(&mut self, origin: &str) {

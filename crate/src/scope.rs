@@ -1,6 +1,11 @@
 //! Which URLs belong to the crawl: host/domain/any scope around the start URLs, `allow` and
 //! `deny` regexes, and the depth limit. Checked for every discovered link and every redirect
-//! target, before the frontier sees it.
+//! target before the frontier sees it, and again for every URL popped from it (a resumed
+//! state or a shared queue may hold URLs an older spec or another writer put there).
+//!
+//! The start URLs themselves are fetched whatever `allow` and `deny` say (they filter the
+//! links found, not where the crawl starts); a redirect from a start URL must stay in the
+//! host scope and not match `deny`, a redirect from any other page is admitted like a link.
 
 use crate::spec::{CompiledSpec, Scope};
 use regex_lite::Regex;
@@ -13,6 +18,8 @@ pub struct ScopeRules {
     allow: Vec<Regex>,
     deny: Vec<Regex>,
     max_depth: Option<u32>,
+    /// The start URLs, normalised as the engine queues them.
+    seeds: Vec<Url>,
 }
 
 /// Two-label public suffixes common enough to matter for `--scope domain`. A full public
@@ -54,6 +61,11 @@ impl ScopeRules {
             allow: spec.allow.clone(),
             deny: spec.deny.clone(),
             max_depth: spec.spec.max_depth,
+            seeds: spec
+                .seeds
+                .iter()
+                .map(|s| crate::url_norm::parse_link(s, s.as_str()).unwrap_or_else(|| s.clone()))
+                .collect(),
         }
     }
 
@@ -74,6 +86,27 @@ impl ScopeRules {
         }
     }
 
+    /// Whether a URL popped from the frontier at `depth` may be fetched: a start URL at
+    /// depth 0, or anything [`admits`](Self::admits) takes.
+    pub fn admits_popped(&self, url: &Url, depth: u32) -> bool {
+        (depth == 0 && self.seeds.contains(url)) || self.admits(url, depth)
+    }
+
+    /// Whether a redirect from a page at `depth` may be followed to `url` (it keeps the
+    /// page's depth): from a start URL (depth 0), in host scope and not denied; from any
+    /// other page, as [`admits`](Self::admits) says.
+    pub fn admits_redirect(&self, url: &Url, depth: u32) -> bool {
+        if depth == 0 {
+            return self.host_in_scope(url) && !self.denied(url);
+        }
+        self.admits(url, depth)
+    }
+
+    fn denied(&self, url: &Url) -> bool {
+        let s = url.as_str();
+        self.deny.iter().any(|r| r.is_match(s))
+    }
+
     /// Whether a link found at `depth` should be followed.
     pub fn admits(&self, url: &Url, depth: u32) -> bool {
         if self.max_depth.is_some_and(|max| depth > max) {
@@ -86,7 +119,7 @@ impl ScopeRules {
         if !self.allow.is_empty() && !self.allow.iter().any(|r| r.is_match(s)) {
             return false;
         }
-        !self.deny.iter().any(|r| r.is_match(s))
+        !self.denied(url)
     }
 }
 
@@ -136,5 +169,29 @@ mod tests {
         assert!(!r.admits(&u("http://x/p/1"), 3));
         assert!(!r.admits(&u("http://x/q/1"), 1));
         assert!(!r.admits(&u("http://x/p/secret"), 1));
+    }
+
+    #[test]
+    fn popped_urls_and_redirects() {
+        let r = rules(|s| {
+            s.allow = vec!["/p/".into()];
+            s.deny = vec!["/p/secret".into()];
+            s.max_depth = Some(2);
+        });
+        let seed = u("http://www.example.co.uk/start");
+        // The start URL is fetched although `allow` does not take it, but only at depth 0.
+        assert!(r.admits_popped(&seed, 0));
+        assert!(!r.admits_popped(&seed, 1));
+        assert!(r.admits_popped(&u("http://www.example.co.uk/p/1"), 2));
+        assert!(!r.admits_popped(&u("http://www.example.co.uk/p/1"), 3));
+        assert!(!r.admits_popped(&u("http://evil.example/p/1"), 1));
+        assert!(!r.admits_popped(&u("http://www.example.co.uk/other"), 0));
+        // Redirects: from the start URL, host scope and deny; from other pages, everything.
+        assert!(r.admits_redirect(&u("http://www.example.co.uk/home"), 0));
+        assert!(!r.admits_redirect(&u("http://www.example.co.uk/p/secret"), 0));
+        assert!(!r.admits_redirect(&u("http://evil.example/p/1"), 0));
+        assert!(!r.admits_redirect(&u("http://www.example.co.uk/home"), 1));
+        assert!(!r.admits_redirect(&u("http://www.example.co.uk/p/secret"), 1));
+        assert!(r.admits_redirect(&u("http://www.example.co.uk/p/2"), 1));
     }
 }

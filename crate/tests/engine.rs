@@ -97,6 +97,19 @@ engine_test! {
 }
 
 engine_test! {
+    async fn a_body_limit_over_4_gib_is_not_cut_short_on_wasm32() {
+        // `u64 as usize` on wasm32 made 4 GiB + 1 KiB a 1 KiB limit: every page too large.
+        let arena = arena().await;
+        let mut spec = arena.spec("/p/1");
+        spec.max_depth = Some(0);
+        spec.max_body_bytes = (1u64 << 32) + 1024;
+        let (records, _) = crawl(spec).await;
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].status, Some(200), "{:?}", records[0].error);
+    }
+}
+
+engine_test! {
     async fn refresh_and_base_are_followed() {
         let arena = arena().await;
         let mut spec = arena.spec("/faults/refresh");

@@ -299,7 +299,13 @@ fn relay_url(relay: &Relay, target: &Url, page: Option<&Url>) -> Result<Url, Fet
 }
 
 impl Call {
-    async fn run(mut self, max_body_bytes: usize) -> Result<FetchResponse, FetchError> {
+    /// Sends the request and reads the response; with `prefix`, a body over the limit is
+    /// cut there and handed back instead of failing with `TooLarge`.
+    async fn run(
+        mut self,
+        max_body_bytes: usize,
+        prefix: bool,
+    ) -> Result<FetchResponse, FetchError> {
         let response = match self.send(&self.init).await {
             Ok(r) => r,
             Err(e) => return Err(self.classify_failure(e).await),
@@ -315,7 +321,7 @@ impl Call {
         if let Some(len) =
             response_header(&headers, "content-length").and_then(|v| v.parse::<u64>().ok())
         {
-            if len > max_body_bytes as u64 {
+            if !prefix && len > max_body_bytes as u64 {
                 self.guard.abort_now();
                 return Err(FetchError::new(
                     ErrorKind::TooLarge,
@@ -325,7 +331,7 @@ impl Call {
                 ));
             }
         }
-        let body = self.read_body(&response, max_body_bytes).await?;
+        let body = self.read_body(&response, max_body_bytes, prefix).await?;
         self.guard.disarm();
         let mut url = Url::parse(&response.url()).ok();
         if self.relay {
@@ -355,11 +361,13 @@ impl Call {
         response.dyn_into::<Response>()
     }
 
-    /// Reads the body chunk by chunk, stopping at the limit.
+    /// Reads the body chunk by chunk, stopping at the limit (with `prefix`, handing back
+    /// what fits instead of failing).
     async fn read_body(
         &mut self,
         response: &Response,
         limit: usize,
+        prefix: bool,
     ) -> Result<Vec<u8>, FetchError> {
         let Some(stream) = response.body() else {
             return Ok(Vec::new());
@@ -394,6 +402,14 @@ impl Call {
             if body.len() + n > limit {
                 let _ = reader.cancel();
                 self.guard.abort_now();
+                if prefix {
+                    let start = body.len();
+                    body.resize(limit, 0);
+                    bytes
+                        .subarray(0, (limit - start) as u32)
+                        .copy_to(&mut body[start..]);
+                    return Ok(body);
+                }
                 return Err(FetchError::new(
                     ErrorKind::TooLarge,
                     format!("body is over the limit of {limit} bytes; stopped reading"),
@@ -555,7 +571,16 @@ impl Fetch for BrowserFetcher {
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
         let call = self.prepare(&request);
         let limit = request.max_body_bytes;
-        async move { call?.run(limit).await }.boxed_local()
+        async move { call?.run(limit, false).await }.boxed_local()
+    }
+
+    fn fetch_prefix(
+        &self,
+        request: FetchRequest,
+    ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
+        let call = self.prepare(&request);
+        let limit = request.max_body_bytes;
+        async move { call?.run(limit, true).await }.boxed_local()
     }
 }
 

@@ -83,56 +83,77 @@ impl Fetch for NativeFetcher {
         &self,
         request: FetchRequest,
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
-        let client = self.client.clone();
-        async move {
-            // No reqwest timeout: the engine enforces `request.timeout` around this future.
-            let mut builder = client.get(request.url);
-            for (k, v) in &request.headers {
-                builder = builder.header(k.as_str(), v.as_str());
-            }
-            let fail = |e: reqwest::Error| FetchError::new(classify(&e), error_message(&e));
-            let mut resp = builder.send().await.map_err(fail)?;
-            let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let limit = request.max_body_bytes;
-            if resp.content_length().is_some_and(|n| n as usize > limit) {
-                return Err(FetchError::new(
-                    ErrorKind::TooLarge,
-                    format!(
-                        "Content-Length {} is over the body limit of {limit} bytes",
-                        resp.content_length().unwrap_or(0)
-                    ),
-                ));
-            }
-            let mut body =
-                Vec::with_capacity(resp.content_length().map_or(16 * 1024, |n| n as usize));
-            while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-                if body.len() + chunk.len() > limit {
-                    return Err(FetchError::new(
-                        ErrorKind::TooLarge,
-                        format!("body is over the limit of {limit} bytes; stopped reading"),
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(FetchResponse {
-                url: None,
-                status,
-                headers,
-                body,
-            })
-        }
-        .boxed_local()
+        fetch_with(self.client.clone(), request, false).boxed_local()
     }
+
+    fn fetch_prefix(
+        &self,
+        request: FetchRequest,
+    ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
+        fetch_with(self.client.clone(), request, true).boxed_local()
+    }
+}
+
+/// One GET. A body over `request.max_body_bytes` fails with `TooLarge` (as soon as its
+/// Content-Length says so), or with `prefix` is cut there and handed back; either way no
+/// more than the limit is read, and dropping the response closes the connection.
+async fn fetch_with(
+    client: reqwest::Client,
+    request: FetchRequest,
+    prefix: bool,
+) -> Result<FetchResponse, FetchError> {
+    // No reqwest timeout: the engine enforces `request.timeout` around this future.
+    let mut builder = client.get(request.url);
+    for (k, v) in &request.headers {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    let fail = |e: reqwest::Error| FetchError::new(classify(&e), error_message(&e));
+    let mut resp = builder.send().await.map_err(fail)?;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let limit = request.max_body_bytes;
+    // Saturating: a 64-bit length never wraps into a small one on a 32-bit target.
+    let declared = resp
+        .content_length()
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    if !prefix && declared.is_some_and(|n| n > limit) {
+        return Err(FetchError::new(
+            ErrorKind::TooLarge,
+            format!(
+                "Content-Length {} is over the body limit of {limit} bytes",
+                resp.content_length().unwrap_or(0)
+            ),
+        ));
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(16 * 1024).min(limit));
+    while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+        if body.len() + chunk.len() > limit {
+            if prefix {
+                body.extend_from_slice(&chunk[..limit - body.len()]);
+                break;
+            }
+            return Err(FetchError::new(
+                ErrorKind::TooLarge,
+                format!("body is over the limit of {limit} bytes; stopped reading"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(FetchResponse {
+        url: None,
+        status,
+        headers,
+        body,
+    })
 }
 
 /// tokio's monotonic clock and timer.

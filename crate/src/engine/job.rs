@@ -3,9 +3,10 @@
 //! crawl loop woke up ([`Wake`]), and the fetch with the spec's timeout. Kept apart from the
 //! loop so that the loop reads as scheduling only.
 
+use super::robots_fetch::RobotsFetch;
 use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
-use crate::frontier::{QueuedUrl, RobotsOutcome};
+use crate::frontier::QueuedUrl;
 use crate::handler::{Page, PageOutput};
 use futures::future::{self, Either, LocalBoxFuture};
 use futures::FutureExt;
@@ -64,9 +65,11 @@ pub(super) enum Done {
         slot: u32,
         result: Result<FetchResponse, FetchError>,
     },
+    /// One try at a host's robots.txt (`attempt` 0 is the first) came to `fetched`.
     Robots {
         origin: Rc<str>,
-        outcome: RobotsOutcome,
+        attempt: u32,
+        fetched: RobotsFetch,
         requests: u64,
     },
     /// The page handler finished with the page in `slot` (or failed, panicked, timed out).
@@ -127,7 +130,15 @@ pub(super) fn timed_fetch(
     request: FetchRequest,
 ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
     let timeout = request.timeout;
-    let fetch = fetcher.fetch(request);
+    with_timeout(fetcher.fetch(request), clock, timeout)
+}
+
+/// `fetch`, or a [`ErrorKind::Timeout`] error once `timeout` has passed (dropping `fetch`).
+pub(super) fn with_timeout(
+    fetch: LocalBoxFuture<'static, Result<FetchResponse, FetchError>>,
+    clock: &dyn Clock,
+    timeout: Duration,
+) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
     let sleep = clock.sleep(timeout);
     async move {
         match future::select(fetch, sleep).await {

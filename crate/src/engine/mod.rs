@@ -12,6 +12,13 @@
 //!     +-- new links ----+--------- record + links <-- decode + extract <-------+
 //! ```
 //!
+//! A URL popped from the store is checked again before it is parked (a resumed state or a
+//! shared queue may hold URLs an older spec or another writer put there): one the scope,
+//! allow/deny or depth limit does not admit, and one started `max_attempts` times before
+//! without a record, is recorded (`other`, `too_many_attempts`) without being fetched.
+//! robots.txt is checked before the store is asked for a host permit, so a disallowed URL
+//! never holds one.
+//!
 //! This module is the loop and its scheduling (pop, park, permit, start, wake); [`job`]
 //! holds the units of work, [`robots_fetch`] gets each host's robots.txt, and
 //! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record.
@@ -131,6 +138,25 @@ impl<F: Frontier + 'static> Crawler<F> {
     }
 }
 
+/// What robots.txt says about starting a parked job now.
+enum RobotsGate {
+    Go,
+    /// Disallowed: the job is recorded with this error.
+    Refuse(FetchError),
+    /// The host's rules expired: fetched again while the job waits.
+    Expired,
+}
+
+/// What to do with the final URL of a platform-followed redirect chain.
+pub(super) enum FinalUrl {
+    /// The response is the page's.
+    Use,
+    /// Out of scope or seen: record the response as it is.
+    Record,
+    /// Fetch it again as a hop, through robots.txt.
+    Refetch,
+}
+
 struct Run<F: Frontier, E: FnMut(Event)> {
     spec: Rc<CompiledSpec>,
     fetcher: Rc<dyn Fetch>,
@@ -156,8 +182,11 @@ struct Run<F: Frontier, E: FnMut(Event)> {
     product_token: String,
     timer: Option<(Duration, LocalBoxFuture<'static, ()>)>,
     grace_until: Option<Duration>,
-    /// Hosts whose robots.txt is to be looked up in the store or fetched.
-    robots_wanted: Vec<Rc<str>>,
+    /// Hosts whose robots.txt is to be fetched, with whether the store may have it (not
+    /// when it expired here).
+    robots_wanted: Vec<(Rc<str>, bool)>,
+    /// robots.txt tries waiting out a backoff: when, which host, which try.
+    robots_delayed: Vec<(Duration, Rc<str>, u32)>,
     /// A shared frontier said "later": no popping before this time.
     pop_again_at: Option<Duration>,
 }
@@ -193,6 +222,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             timer: None,
             grace_until: None,
             robots_wanted: Vec::new(),
+            robots_delayed: Vec::new(),
             pop_again_at: None,
             spec: c.spec,
             fetcher: c.fetcher,
@@ -259,10 +289,93 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.stats.cancelled = true;
     }
 
-    /// Whether a redirect target is to be used by `job`: in scope and not seen before (it
-    /// is claimed now, so no other job fetches it).
+    /// Whether a redirect target is to be used by `job`: admitted like a link at the job's
+    /// depth (scope, allow/deny, depth; see [`ScopeRules::admits_redirect`]) and not seen
+    /// before (it is claimed now, so no other job fetches it).
     async fn claim_target(&mut self, target: &Url, job: &Job) -> bool {
-        self.scope.host_in_scope(target) && self.frontier.mark_seen(target, job.requested()).await
+        self.scope.admits_redirect(target, job.depth)
+            && self.frontier.mark_seen(target, job.requested()).await
+    }
+
+    /// The URL a platform-followed redirect chain ended on (the browser): used as fetched
+    /// if it is claimed and its host's robots.txt is known and allows it; recorded as a
+    /// redirect if it is not claimed; otherwise fetched again from there, as a hop, so it
+    /// waits for its host's robots.txt and is recorded as a `robots` error if disallowed.
+    pub(super) async fn claim_final_url(&mut self, target: &Url, job: &Job) -> FinalUrl {
+        if !self.claim_target(target, job).await {
+            return FinalUrl::Record;
+        }
+        if !self.spec.spec.robots {
+            return FinalUrl::Use;
+        }
+        let now = self.clock.now();
+        let host = self.hosts.get_mut(&origin_of(target));
+        match &host.robots {
+            RobotsState::Ready(rules)
+                if host.robots_expires.is_none_or(|at| now < at)
+                    && rules.is_allowed_url(target) =>
+            {
+                FinalUrl::Use
+            }
+            _ => FinalUrl::Refetch,
+        }
+    }
+
+    /// Queues `job` again as a hop to its current URL (see [`Run::claim_final_url`]).
+    pub(super) fn refetch_hop(&mut self, mut job: Job) {
+        job.chain.push(job.url.clone());
+        job.attempt = 0;
+        self.park(job, true);
+    }
+
+    /// Whether robots.txt lets `url` start now on `origin` (whose rules are known, or it
+    /// would not be handed out): go, refuse (the record's error), or wait because the rules
+    /// expired and are being fetched again.
+    fn robots_gate(&mut self, origin: &Rc<str>, url: &Url, now: Duration) -> RobotsGate {
+        let host = self.hosts.get_mut(origin);
+        if host.robots_expires.is_some_and(|at| now >= at) {
+            return RobotsGate::Expired;
+        }
+        let RobotsState::Ready(rules) = &host.robots else {
+            return RobotsGate::Go;
+        };
+        if rules.is_allowed_url(url) {
+            return RobotsGate::Go;
+        }
+        let message = match &host.robots_note {
+            Some(note) => format!(
+                "{note}; RFC 9309 then means everything on {origin} is disallowed for now (robots.txt is asked again later; robots off ignores it)"
+            ),
+            None => {
+                let path = &url[url::Position::BeforePath..url::Position::AfterQuery];
+                format!("robots.txt of {origin} disallows {path} (robots off ignores it)")
+            }
+        };
+        RobotsGate::Refuse(FetchError::new(ErrorKind::Robots, message))
+    }
+
+    /// Why a URL popped from the store is recorded instead of fetched, if it is.
+    fn refuse_popped(&self, q: &QueuedUrl) -> Option<FetchError> {
+        if !self.scope.admits_popped(&q.url, q.depth) {
+            return Some(FetchError::new(
+                ErrorKind::Other,
+                format!(
+                    "out of scope: the store handed out a URL at depth {} that this crawl's scope, allow/deny or max_depth does not admit (queued by an older spec or another writer); recorded, not fetched",
+                    q.depth
+                ),
+            ));
+        }
+        let max = self.spec.spec.max_attempts;
+        if max > 0 && q.attempts >= max {
+            return Some(FetchError::new(
+                ErrorKind::TooManyAttempts,
+                format!(
+                    "started {} times without finishing: recorded instead of tried again; raise max_attempts to retry",
+                    q.attempts
+                ),
+            ));
+        }
+        None
     }
 
     fn is_finished(&self) -> bool {
@@ -272,6 +385,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.in_flight.is_empty()
             && self.delayed.is_empty()
             && self.robots_wanted.is_empty()
+            && self.robots_delayed.is_empty()
             && self.hosts.parked_total() == 0
             && ((self.frontier.is_empty() && self.pop_again_at.is_none())
                 || self.page_limit_reached())
@@ -291,6 +405,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         let wanted = [
             self.hosts.next_wake(),
             self.delayed.iter().map(|j| j.not_before).min(),
+            self.robots_delayed.iter().map(|(at, _, _)| *at).min(),
             self.grace_until,
             self.pop_again_at,
         ]
@@ -340,8 +455,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     /// Starts as many requests as the limits allow.
     async fn fill(&mut self) {
         let concurrency = self.spec.spec.concurrency as usize;
-        self.ask_robots().await;
         let now = self.clock.now();
+        self.robots_retries_due(now);
+        self.ask_robots().await;
         if !self.delayed.is_empty() {
             let (due, waiting): (Vec<Job>, Vec<Job>) = std::mem::take(&mut self.delayed)
                 .into_iter()
@@ -359,10 +475,24 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         // wakes the engine when it has.
         while self.in_flight.len() + self.frontier.uncommitted() < concurrency {
             if let Some((origin, job)) = self.hosts.take_ready(now) {
+                match self.robots_gate(&origin, &job.url, now) {
+                    RobotsGate::Go => {}
+                    RobotsGate::Expired => {
+                        self.refetch_robots(&origin);
+                        self.hosts.park(&origin, job, true);
+                        self.ask_robots().await;
+                        continue;
+                    }
+                    RobotsGate::Refuse(err) => {
+                        self.emit_record(job, None, Vec::new(), Some(err), Vec::new())
+                            .await;
+                        continue;
+                    }
+                }
                 let gap = self.next_gap(&origin);
                 match self.frontier.host_permit(&origin, gap).await {
                     Ok(()) => self.start(&origin, job, now, gap).await,
-                    Err(wait) => self.hosts.defer(&origin, job, now + wait),
+                    Err(wait) => self.hosts.defer(&origin, job, now.saturating_add(wait)),
                 }
                 continue;
             }
@@ -375,11 +505,20 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             match self.frontier.pop().await {
                 Pop::Url(queued) => {
                     self.pages_started += 1;
-                    self.park(Job::page(queued), false);
-                    self.ask_robots().await;
+                    match self.refuse_popped(&queued) {
+                        Some(err) => {
+                            let job = Job::page(queued);
+                            self.emit_record(job, None, Vec::new(), Some(err), Vec::new())
+                                .await;
+                        }
+                        None => {
+                            self.park(Job::page(queued), false);
+                            self.ask_robots().await;
+                        }
+                    }
                 }
                 Pop::Later(wait) => {
-                    self.pop_again_at = Some(now + wait);
+                    self.pop_again_at = Some(now.saturating_add(wait));
                     break;
                 }
                 Pop::Empty => break,
@@ -406,7 +545,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         if let RobotsState::Unknown = host.robots {
             if robots_on {
                 host.robots = RobotsState::Fetching;
-                self.robots_wanted.push(Rc::from(origin.as_str()));
+                self.robots_wanted.push((Rc::from(origin.as_str()), true));
             } else {
                 host.robots = RobotsState::Ready(Rc::new(RobotsRules::allow_all()));
             }
@@ -429,33 +568,14 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         FetchRequest {
             url: url.clone(),
             headers,
-            max_body_bytes: s.max_body_bytes as usize,
+            // Saturating: on wasm32 a limit over 4 GiB must not wrap into a small one.
+            max_body_bytes: usize::try_from(s.max_body_bytes).unwrap_or(usize::MAX),
             timeout: Duration::from_millis(s.timeout_ms),
         }
     }
 
+    /// Starts `job`'s request: robots.txt allowed it and the store gave a host permit.
     async fn start(&mut self, origin: &Rc<str>, mut job: Job, now: Duration, gap: Duration) {
-        let rules = match &self.hosts.get_mut(origin).robots {
-            RobotsState::Ready(r) => r.clone(),
-            _ => Rc::new(RobotsRules::allow_all()),
-        };
-        if !rules.is_allowed_url(&job.url) {
-            let path = &job.url[url::Position::BeforePath..url::Position::AfterQuery];
-            let started = job.started_ms.unwrap_or_else(|| self.now_ms());
-            job.started_ms = Some(started);
-            let host = self.hosts.get_mut(origin);
-            let message = match &host.robots_note {
-                Some(note) => format!(
-                    "{note}; RFC 9309 then means everything on {origin} is disallowed (robots off ignores it)"
-                ),
-                None => format!("robots.txt of {origin} disallows {path} (robots off ignores it)"),
-            };
-            let err = FetchError::new(ErrorKind::Robots, message);
-            self.frontier.host_release(origin).await;
-            return self
-                .emit_record(job, None, Vec::new(), Some(err), Vec::new())
-                .await;
-        }
         self.hosts.started(origin, now, gap);
         let slot = self
             .free_slots
@@ -492,12 +612,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         match done {
             Done::Robots {
                 origin,
-                outcome,
+                attempt,
+                fetched,
                 requests,
             } => {
                 self.stats.requests += requests;
-                self.frontier.save_robots(&origin, &outcome).await;
-                self.apply_robots(&origin, outcome);
+                self.robots_done(origin, attempt, fetched).await;
             }
             Done::Page { slot, result } => {
                 let job = self.slots[slot as usize]

@@ -3,7 +3,7 @@
 //! the in-scope links of the page, handed to the frontier in one step.
 
 use super::job::Job;
-use super::Run;
+use super::{FinalUrl, Run};
 use crate::decode::{decode_html, is_html};
 use crate::events::{Event, Record};
 use crate::extract::extract;
@@ -42,12 +42,16 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             // The platform followed redirects itself (the browser): the target is fetched
             // already, but a page seen before or out of scope is recorded, not used again.
             if let Some(norm) = parse_link(final_url, final_url.as_str()) {
-                let use_it = self.claim_target(&norm, &job).await;
+                let verdict = self.claim_final_url(&norm, &job).await;
                 job.url = norm;
-                if !use_it {
-                    return self
-                        .emit_record(job, Some(resp.status), Vec::new(), None, Vec::new())
-                        .await;
+                match verdict {
+                    FinalUrl::Use => {}
+                    FinalUrl::Record => {
+                        return self
+                            .emit_record(job, Some(resp.status), Vec::new(), None, Vec::new())
+                            .await
+                    }
+                    FinalUrl::Refetch => return self.refetch_hop(job),
                 }
             }
         }
