@@ -136,7 +136,8 @@ pub struct CrawlSpec {
     pub max_redirects: u32,
     /// How many times a URL may be started without ever getting a record (a crash, a kill,
     /// a lost lease each time) before it is recorded as `too_many_attempts` instead of being
-    /// tried again. Counted by stores that outlive a run (`--state`, `--frontier`).
+    /// tried again. Counted by stores that outlive a run (`--state`, `--frontier`); 0 means
+    /// no limit.
     pub max_attempts: u32,
     pub fields: Vec<FieldSpec>,
     /// A JavaScript page handler, as the playground's Code panel writes it: carried with the
