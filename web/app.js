@@ -357,6 +357,11 @@ function importSpec(name, text) {
 
 // ---- start -------------------------------------------------------------------------
 
+function relayNote(info) {
+  if (!info.relay) return '';
+  return info.relay.token ? ' with relay' : ' (relay off in this browser: open the link silk serve printed, with ?token=)';
+}
+
 async function main() {
   const auto = autostartOf(location.search); // read before syncUrl() rewrites the query
   const tooltip = byId('tooltip');
@@ -402,7 +407,7 @@ async function main() {
   });
   tester.reset();
   byId('about').textContent = `engine silk ${silk.version()} (wasm) · `
-    + (info ? `served by silk serve${info.relay ? ' with relay' : ''}` : 'served by a static server: the demo works; the arena and relay need `silk serve`');
+    + (info ? `served by silk serve${relayNote(info)}` : 'served by a static server: the demo works; the arena and relay need `silk serve`');
 
   controls.setAvailability(info);
   writeSettings(initialSettings());
@@ -410,8 +415,28 @@ async function main() {
   timelines.main.draw();
   document.body.dataset.ready = '1';
 
-  if (auto === 'compare') compare();
-  else if (auto) crawl();
+  if (!auto) return;
+  const start = auto === 'compare' ? compare : crawl;
+  if (readSettings().relay) confirmRelayed(start);
+  else start();
+}
+
+/**
+ * A link that asks for a crawl through the relay starts only after a click here: any site
+ * can open a playground link, and the relay fetches from this machine (the server also
+ * refuses private addresses, but a link alone must never make this machine fetch).
+ */
+function confirmRelayed(start) {
+  const box = byId('confirm-relay');
+  const seeds = readSettings().seeds;
+  const hosts = [...new Set(seeds.map((u) => { try { return new URL(u).host; } catch { return u; } }))];
+  byId('confirm-relay-text').textContent = `This link asks to crawl ${seeds.join(', ')} through the relay, which fetches from your machine. Start it only if you trust the link.`;
+  const go = byId('confirm-relay-go');
+  go.textContent = `Crawl ${hosts.join(', ')} through the relay`;
+  const close = () => { box.hidden = true; };
+  go.onclick = () => { close(); if (document.body.dataset.state !== 'running') start(); };
+  byId('confirm-relay-no').onclick = close;
+  box.hidden = false;
 }
 
 main();

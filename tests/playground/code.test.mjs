@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPlayground, waitForEnd, rows, fill, demoExpected, playgroundUrl } from './helpers.mjs';
+import { launch, openPlayground, waitForEnd, rows, fill, demoExpected, playgroundUrl, labXssUrl } from './helpers.mjs';
 
 const expected = demoExpected();
 const demoBase = new URL('demo/', playgroundUrl()).href;
@@ -198,7 +198,7 @@ test('the exported spec carries the code; importing it and the share link restor
 });
 
 test('items built from hostile pages are shown as text', async () => {
-  const target = new URL('demo/lab/xss.html', playgroundUrl()).href;
+  const target = await labXssUrl();
   const code = [
     'async function onPage(page) {',
     "  const first = (css) => page.select(css)[0] ?? null;",

@@ -21,6 +21,18 @@ export function playgroundUrl() {
   return url.endsWith('/') ? url : `${url}/`;
 }
 
+/** The link `silk serve --relay` printed (`...?token=T`): opening it enables the relay. */
+export function relayLink() {
+  const link = process.env.PLAYGROUND_RELAY_LINK;
+  if (!link) throw new Error('PLAYGROUND_RELAY_LINK is not set: run the tests with tests/playground/run.sh');
+  return link;
+}
+
+/** The relay token, as the terminal shows it. */
+export function relayToken() {
+  return new URL(relayLink()).searchParams.get('token');
+}
+
 /** The demo site's ground truth, written by web/demo/generate.py. */
 export function demoExpected() {
   return JSON.parse(readFileSync(join(ROOT, 'web', 'demo', 'expected.json'), 'utf8'));
@@ -37,14 +49,21 @@ export async function launch() {
 /**
  * Opens the playground at `query` in a new page and waits until the engine is loaded.
  * Collects page errors, console errors and dialogs into `page.problems` and `page.dialogs`.
+ * Like a user who opened the link `silk serve` printed, the page can use the relay
+ * (`authorize: false` opens it as any other link would, without the relay cookie).
  */
-export async function openPlayground(browser, query = '', { width = 1360, height = 1000 } = {}) {
+export async function openPlayground(browser, query = '', { width = 1360, height = 1000, authorize = true } = {}) {
   const page = await browser.newPage({ viewport: { width, height } });
   page.problems = [];
   page.dialogs = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('dialog', async (d) => { page.dialogs.push(d.message()); await d.dismiss(); });
-  await page.goto(`${playgroundUrl()}${query}`);
+  if (authorize) {
+    const rest = query.startsWith('?') ? `&${query.slice(1)}` : query;
+    await page.goto(`${relayLink()}${rest}`); // a 303 to `query`, setting the cookie
+  } else {
+    await page.goto(`${playgroundUrl()}${query}`);
+  }
   await page.waitForSelector('body[data-ready="1"]', { timeout: 20000 });
   return page;
 }
@@ -81,7 +100,12 @@ export function artifactPath(name) {
   return join(ARTIFACTS, name);
 }
 
-/** /serve.json as the page sees it. */
+/** The lab's hostile XSS page (its own origin: `silk serve` serves it on another port). */
+export async function labXssUrl() {
+  return `${(await serveInfo()).lab}/demo/lab/xss.html`;
+}
+
+/** /serve.json as a client without the relay cookie sees it (`relay.token` is null). */
 export async function serveInfo() {
   const resp = await fetch(`${playgroundUrl()}serve.json`);
   return resp.json();

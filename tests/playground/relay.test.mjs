@@ -1,11 +1,13 @@
 // relay.test.mjs: `silk serve --relay` helps only the page it serves. Without the
 // per-launch token it answers 403; it refuses file: and other non-http(s) URLs; a page
-// from another origin can read neither /serve.json (no CORS headers) nor the relay. And
-// a site without CORS headers fails as `cors` directly, and crawls fine through it.
+// from another origin can read neither /serve.json (no CORS headers) nor the relay, nor
+// frame the playground; a link alone never starts a relayed crawl (a click naming the
+// target does); a browser that never opened the terminal's link gets no token. And a site
+// without CORS headers fails as `cors` directly, and crawls fine through the relay.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPlayground, waitForEnd, rows, playgroundUrl, serveInfo, demoExpected, demoFieldParams } from './helpers.mjs';
+import { launch, openPlayground, waitForEnd, rows, playgroundUrl, serveInfo, demoExpected, demoFieldParams, relayToken } from './helpers.mjs';
 
 let browser;
 let info;
@@ -13,6 +15,8 @@ before(async () => {
   browser = await launch();
   info = await serveInfo();
   assert.ok(info.relay, 'run.sh starts silk serve with --relay');
+  assert.equal(info.relay.token, null, 'no token without the cookie of the terminal link');
+  info.relay.token = relayToken();
 });
 after(async () => { await browser?.close(); });
 
@@ -103,6 +107,7 @@ test('the playground crawls that site through the relay, GBK page included', asy
   const expected = demoExpected();
   const page = await openPlayground(browser, `?url=${encodeURIComponent(foreignDemo())}&relay=1&c=6${demoFieldParams()}&autostart=1`);
   assert.ok(await page.isChecked('#relay'));
+  await page.click('#confirm-relay-go'); // a relayed crawl starts only on a click
   assert.equal(await waitForEnd(page), 'done');
   const found = await rows(page);
   assert.equal(found.length, expected.pages.length);
@@ -118,5 +123,52 @@ test('the playground crawls that site through the relay, GBK page included', asy
   await page.fill('#tester-css', '.director');
   await page.waitForFunction(() => document.querySelectorAll('#tester-source mark').length === 1);
   assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a link alone never starts a relayed crawl: the user clicks a button naming the target', async () => {
+  const target = `${info.arena}/`;
+  const before = await (await fetch(`${info.arena}/__stats`)).json();
+  const page = await openPlayground(browser, `?url=${encodeURIComponent(target)}&relay=1&max=3&autostart=1`);
+  await page.waitForTimeout(1000);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle', 'no crawl before the click');
+  const after = await (await fetch(`${info.arena}/__stats`)).json();
+  assert.equal(after.requests - before.requests, 1, 'the arena saw only this test\'s /__stats call');
+  assert.ok(await page.isVisible('#confirm-relay'));
+  const button = await page.textContent('#confirm-relay-go');
+  assert.match(button, new RegExp(new URL(target).host.replace(/\./g, '\\.')));
+  assert.match(await page.textContent('#confirm-relay-text'), /through the relay/);
+  await page.click('#confirm-relay-go');
+  assert.equal(await waitForEnd(page), 'done');
+  assert.equal((await rows(page)).length, 3);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('without the terminal link, the page cannot use the relay', async () => {
+  const page = await openPlayground(browser, `?url=${encodeURIComponent(foreignDemo())}&relay=1&max=1`, { authorize: false });
+  assert.equal(await page.isDisabled('#relay'), true);
+  assert.equal(await page.isChecked('#relay'), false);
+  assert.match(await page.textContent('#about'), /open the link silk serve printed/);
+  await page.close();
+});
+
+test('a page on another origin cannot frame the playground', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${info.arena}/`);
+  const src = `${playgroundUrl()}?url=${encodeURIComponent(`${info.arena}/`)}&relay=1&autostart=1`;
+  await page.evaluate((url) => new Promise((resolve) => {
+    const frame = document.createElement('iframe');
+    frame.src = url;
+    frame.onload = () => resolve();
+    setTimeout(resolve, 5000);
+    document.body.append(frame);
+  }), src);
+  await page.waitForTimeout(500);
+  const child = page.frames().find((f) => f !== page.mainFrame());
+  assert.ok(child, 'the iframe exists');
+  assert.doesNotMatch(child.url(), /^http:\/\/127\.0\.0\.1/, `blocked, not loaded: ${child.url()}`);
+  const ready = await child.evaluate(() => document.body?.dataset.ready ?? null).catch(() => null);
+  assert.equal(ready, null, 'the playground never ran inside the frame');
   await page.close();
 });

@@ -6,8 +6,9 @@
 #      chromium), idempotently;
 #   2. builds the wasm bundle into web/pkg if it is missing or older than the engine sources;
 #   3. builds `silk` (cargo build -p silk-cli);
-#   4. starts `silk serve --port 0 --relay`, reads the printed address, and runs
-#      `node --test tests/playground/` with PLAYGROUND_URL set (one file at a time: the
+#   4. starts `silk serve --port 0 --relay`, reads the printed address and relay link, and
+#      runs `node --test tests/playground/` with PLAYGROUND_URL and PLAYGROUND_RELAY_LINK
+#      set (one file at a time: the
 #      compare test measures time and must not share the CPU with another browser);
 #   5. stops the server on exit, whatever happened.
 #
@@ -62,7 +63,14 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 [ -n "$PLAYGROUND_URL" ] || { say "silk serve printed no address"; cat "$WORK/serve.err" >&2; exit 1; }
-export PLAYGROUND_URL
+# The relay link (`?token=`) sets the cookie that lets the page read the relay token.
+for _ in $(seq 1 100); do
+  PLAYGROUND_RELAY_LINK="$(sed -n 's/^relay: open \(http:[^ ]*token=[0-9a-f]*\) .*$/\1/p' "$WORK/serve.out" | head -n1)"
+  [ -n "$PLAYGROUND_RELAY_LINK" ] && break
+  sleep 0.05
+done
+[ -n "$PLAYGROUND_RELAY_LINK" ] || { say "silk serve --relay printed no relay link"; cat "$WORK/serve.out" >&2; exit 1; }
+export PLAYGROUND_URL PLAYGROUND_RELAY_LINK
 say "silk serve at $PLAYGROUND_URL"
 
 mkdir -p tests/artifacts

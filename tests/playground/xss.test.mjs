@@ -1,4 +1,5 @@
-// xss.test.mjs: crawled text is data, never markup. demo/lab/xss.html carries <script>,
+// xss.test.mjs: crawled text is data, never markup. demo/lab/xss.html (served from the lab,
+// an origin of its own, so its live scripts never run as the playground) carries <script>,
 // <img onerror>, <svg onload> and <iframe srcdoc> payloads both as escaped text and as raw
 // markup inside the field elements. After crawling it and opening it in the selector
 // tester, no script may have run (window.__xss stays undefined, no dialog), no crawled
@@ -6,7 +7,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPlayground, waitForEnd, rows, playgroundUrl } from './helpers.mjs';
+import { launch, openPlayground, waitForEnd, rows, labXssUrl } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -29,7 +30,7 @@ async function assertNothingRan(page) {
 }
 
 test('hostile titles and fields are shown as text and never run', async () => {
-  const target = new URL('demo/lab/xss.html', playgroundUrl()).href;
+  const target = await labXssUrl();
   const query = `?url=${encodeURIComponent(target)}&depth=0&autostart=1`
     + FIELDS.map((f) => `&field=${encodeURIComponent(f)}`).join('');
   const page = await openPlayground(browser, query);

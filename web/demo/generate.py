@@ -16,6 +16,7 @@ What a crawl of demo/index.html meets, on purpose:
   * top250.html, a <meta http-equiv="refresh"> page: the only way to the chart;
   * private/staff.html, disallowed by web/robots.txt (when web/ is the server root);
   * lab/xss.html (not linked): hostile title and fields for the playground's XSS test.
+    `silk serve` serves lab/ from a port of its own (see native/src/serve/lab.rs).
 Ground truth for tests is written to expected.json.
 """
 

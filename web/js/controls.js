@@ -36,11 +36,14 @@ export class Controls {
     const arena = this.f.preset.querySelector('option[value="arena"]');
     arena.disabled = !(info && info.arena);
     arena.textContent = arena.disabled ? 'Arena (needs silk serve)' : 'Arena (silk serve, with latency)';
-    this.relayAvailable = Boolean(info && info.relay);
+    // The token comes only with the cookie that the link printed by `silk serve` sets.
+    this.relayAvailable = Boolean(info && info.relay && info.relay.token);
     this.f.relay.disabled = !this.relayAvailable;
-    byId('relay-label').title = this.f.relay.disabled
+    byId('relay-label').title = !(info && info.relay)
       ? 'start the page with `silk serve --relay` to crawl sites without CORS headers'
-      : 'fetch every page through silk serve (for sites without CORS headers)';
+      : !this.relayAvailable
+        ? 'open the link `silk serve --relay` printed on its terminal (with ?token=) to enable the relay in this browser'
+        : 'fetch every page through silk serve (for sites without CORS headers)';
     if (this.f.relay.disabled) this.f.relay.checked = false;
   }
 

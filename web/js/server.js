@@ -2,8 +2,10 @@
 //
 // Why optional: the playground must work from any static server (`python3 -m http.server`
 // in web/). `silk serve` answers /serve.json with the arena's address (a slow-on-purpose
-// test site) and, with --relay, the relay endpoint and its per-launch token. That file is
-// served without CORS headers, so only a page from the same origin can read the token.
+// test site), the lab origin (hostile test pages) and, with --relay, the relay endpoint and
+// its per-launch token. That file is served without CORS headers, so only a page from the
+// same origin can read it, and the token is in it only after the user opened the link
+// `silk serve` printed on the terminal (it sets a SameSite=Strict cookie, Jupyter-style).
 
 /** The server info, or null when served by a plain static server. */
 export async function loadServeInfo() {
@@ -25,6 +27,6 @@ export async function setArenaLatency(ms) {
 
 /** The crawl options for `new Crawl(spec, options)`: the relay, when asked for and available. */
 export function crawlOptions(info, useRelay) {
-  if (!useRelay || !info || !info.relay) return undefined;
+  if (!useRelay || !info || !info.relay || !info.relay.token) return undefined;
   return { relay: { endpoint: new URL(info.relay.endpoint, location.href).href, token: info.relay.token } };
 }
