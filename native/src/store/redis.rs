@@ -284,14 +284,17 @@ impl RedisFrontier {
     }
 }
 
-/// The first worker stores the spec; the others must bring the same one.
+/// The first worker stores the spec; the others must bring the same one (compared in
+/// stored form, so a refreshed token in a secret header still joins).
 async fn join_spec(
     link: &mut Link,
     prefix: &str,
     spec: &CrawlSpec,
     url: &str,
 ) -> Result<(), String> {
-    let mine = serde_json::to_string(spec).map_err(|e| e.to_string())?;
+    // Stored without secret header values or URL credentials (any worker can read Redis).
+    let mine =
+        serde_json::to_string(&crate::store::spec_for_storage(spec)).map_err(|e| e.to_string())?;
     let key = format!("{prefix}spec");
     let stored: Option<String> = link
         .query(::redis::cmd("SET").arg(&key).arg(&mine).arg("NX"))
