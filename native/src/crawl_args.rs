@@ -107,7 +107,7 @@ pub struct CrawlArgs {
     /// Write records here: .jsonl, .csv, or .sqlite/.sqlite3/.db (tables crawls, records,
     /// items; a second crawl into the file is added as a new crawl). FILE:FORMAT or --format
     /// names the format; another name gets JSONL. `-` or omitted: stdout (JSONL or CSV).
-    #[arg(short = 'o', long, value_name = "PATH")]
+    #[arg(short = 'o', long, value_name = "PATH", allow_hyphen_values = true)]
     pub out: Option<PathBuf>,
 
     /// Output format: jsonl, csv or sqlite [default: from -o's name, else jsonl].

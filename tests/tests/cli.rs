@@ -196,8 +196,16 @@ fn bad_input_is_a_usage_error_that_says_what_to_fix() {
             "clashes",
         ),
         (
-            vec!["http://127.0.0.1:9/".into(), "-o".into(), "out.txt".into()],
-            ".jsonl, .csv or .sqlite",
+            vec![
+                "http://127.0.0.1:9/".into(),
+                "--format".into(),
+                "xml".into(),
+            ],
+            "jsonl, csv or sqlite",
+        ),
+        (
+            vec!["http://127.0.0.1:9/".into(), "-o".into(), "-:sqlite".into()],
+            "stdout",
         ),
         (
             vec![
