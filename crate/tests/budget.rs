@@ -69,6 +69,9 @@ fn hostile_pages_are_cut_on_both_targets() {
         .cut
         .unwrap()
         .contains(&format!("more than {MAX_ATTRS} attributes")));
+    let deep = silk::extract::extract(&deep_page(), &page, &compiled, true);
+    assert_eq!(deep.fields[0].1, "deep");
+    assert!(deep.cut.unwrap().contains("nested more than 512 deep"));
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -354,7 +354,8 @@ impl Tokenizer<'_> {
                 | T::Noscript
                     if start && foreign == 0 =>
                 {
-                    if tz.raw_text(&name, Raw::Rawtext).is_err() {
+                    let read = tz.raw_text(&name, Raw::Rawtext);
+                    if read.is_err() {
                         if tz.over_from.is_some() {
                             end_at = Some(tz.markup_start);
                         }
