@@ -69,7 +69,8 @@
 //!
 //! A queue item carries `"a":N`, how many times a worker started fetching it and died (or
 //! was presumed dead) before recording it: the engine reports each started fetch
-//! ([`Frontier::started`], into `started:{worker}`), and `pop` raises the count when it
+//! ([`Frontier::started`], into `started:{worker}`; the request waits until Redis has the
+//! mark, one round trip per page), and `pop` raises the count when it
 //! reclaims a dead worker's started lease (URLs only held ahead are not charged). The
 //! engine records a URL whose count reached `max_attempts` as `too_many_attempts` instead
 //! of fetching it again, so a page that kills or wedges workers is not passed from worker
@@ -500,12 +501,14 @@ impl Frontier for RedisFrontier {
     }
 
     async fn started(&mut self, url: &Url) {
-        // Sent without waiting: only a reaper reads it, and a worker that dies before it
-        // lands was not fetching the page yet.
+        // Awaited, not detached: the request goes out only once Redis holds the mark.
+        // Sent alongside it, the request could reach the server (and wedge or kill the
+        // worker) while the mark was still in this process or on the wire, and a reaper
+        // would then give the URL back uncharged (one round trip per page is the cost).
         let mut mark = ::redis::cmd("SADD");
         mark.arg(self.key(&format!("started:{}", self.worker)))
             .arg(url.as_str());
-        self.link.command_detached(mark).await;
+        let _ = self.link.command::<()>(&mark).await;
     }
 
     async fn abandon(&mut self, url: &Url) {

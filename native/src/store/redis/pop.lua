@@ -2,7 +2,9 @@
 -- First the leases of dead workers (whose alive: key expired) go back to the front of the
 -- queue; those the dead worker had started (`started:{worker}`) with their attempt count
 -- raised, so a URL that kills every worker that fetches it becomes a too_many_attempts
--- record in the engine instead of a poison pill (URLs it only held ahead are not charged). Then the head of the queue moves into leases:{me}. With the queue empty, the
+-- record in the engine instead of a poison pill (URLs it only held ahead are not charged).
+-- Then the head of the queue moves into leases:{me}, unmarked (a mark left by a worker
+-- that lost the URL while paused must not charge its next lease). With the queue empty, the
 -- answer is 'later' while any worker still holds a lease (its page may bring links), else
 -- 'empty', and the crawl is marked finished. A worker whose own alive: key has lapsed (it
 -- was paused for longer than its lease and others took its URLs) gets nothing until its
@@ -45,6 +47,7 @@ local item = redis.call('LPOP', queue)
 if item then
   local url = cjson.decode(item).u
   redis.call('HSET', P .. 'leases:' .. me, url, item)
+  redis.call('SREM', P .. 'started:' .. me, url)
   return {'url', item, redis.call('LLEN', queue)}
 end
 if redis.call('HLEN', P .. 'leases:' .. me) > 0 then
