@@ -292,3 +292,132 @@ fn reset_starts_over_and_bad_state_files_are_refused() {
     assert!(stderr(&o).contains("no state file"), "{}", stderr(&o));
     assert!(!missing.exists(), "status created a file");
 }
+
+/// Spawns `silk ARGS`, waits until `ready` holds (10 s at most), then SIGKILLs it.
+fn kill_when(args: &[&str], what: &str, ready: impl Fn() -> bool) {
+    let mut child = Command::new(silk_bin())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("silk crawl starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !ready() {
+        assert!(std::time::Instant::now() < deadline, "never got to: {what}");
+        assert!(
+            child.try_wait().expect("child status").is_none(),
+            "the crawl ended before {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The state writer commits within milliseconds: let it.
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+}
+
+fn arena_count(arena: &ArenaProcess, key: &str) -> u64 {
+    arena.stats()[key].as_u64().unwrap()
+}
+
+/// A page that is in flight at every kill (it hangs, or it kills the crawler) is started
+/// `max_attempts` times, then recorded as `too_many_attempts` without a fetch: no crash loop.
+#[test]
+fn a_page_in_flight_at_every_kill_becomes_an_error_record_after_max_attempts() {
+    let arena = ArenaProcess::start(&["--pages", "5"]);
+    let tmp = TempDir::new("resume-poison");
+    let db = tmp.path("crawl.db");
+    let slow = format!("{}/faults/slow", arena.url);
+    let crawl = [
+        "crawl",
+        &slow,
+        "--state",
+        db.to_str().unwrap(),
+        "-d",
+        "0",
+        "--timeout",
+        "60s",
+        "-q",
+    ];
+    let max_attempts = 3; // the spec's default
+    for run in 1..=max_attempts {
+        let before = arena_count(&arena, "page_requests");
+        kill_when(&crawl, "the slow page is requested", || {
+            arena_count(&arena, "page_requests") > before
+        });
+        let status = status_of(&db);
+        assert_eq!(status_number(&status, "done"), 0, "run {run}: {status:?}");
+        assert!(
+            status["restarted"].starts_with("1 "),
+            "run {run}: {status:?}"
+        );
+    }
+    let before = arena_count(&arena, "page_requests");
+    silk_ok(&crawl);
+    assert_eq!(
+        arena_count(&arena, "page_requests"),
+        before,
+        "a poison page is not fetched again"
+    );
+    let records = export_jsonl(&db, &tmp.path("out.jsonl"));
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["url"], slow.as_str());
+    assert_eq!(
+        records[0]["error"]["kind"], "too_many_attempts",
+        "{records:?}"
+    );
+    assert_eq!(status_of(&db)["crawl"], "finished");
+}
+
+/// robots.txt is kept in the state file for a day: a resumed crawl uses it, one resumed
+/// after the stored copy is older than 24 h fetches it again.
+#[test]
+fn a_stored_robots_txt_older_than_a_day_is_fetched_again() {
+    let arena = ArenaProcess::start(&["--pages", "200", "--latency-ms", "20"]);
+    let tmp = TempDir::new("resume-robots-age");
+    let db = tmp.path("crawl.db");
+    let url = format!("{}/", arena.url);
+    let crawl = [
+        "crawl",
+        &url,
+        "--state",
+        db.to_str().unwrap(),
+        "-c",
+        "2",
+        "-q",
+    ];
+    // `silk status` on a file the crawl is still creating may fail: not ready yet.
+    let done = |db: &Path| -> u64 {
+        let o = silk(&["status", db.to_str().unwrap()]);
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("done:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    kill_when(&crawl, "some records", || done(&db) > 3);
+    assert_eq!(arena_count(&arena, "robots_requests"), 1);
+    let before = done(&db);
+    kill_when(&crawl, "more records", || done(&db) > before + 3);
+    assert_eq!(
+        arena_count(&arena, "robots_requests"),
+        1,
+        "a fresh stored robots.txt is used"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let aged = conn
+        .execute(
+            "UPDATE robots SET fetched_ms = fetched_ms - 25 * 3600 * 1000",
+            [],
+        )
+        .unwrap();
+    assert_eq!(aged, 1, "the arena's robots.txt is stored");
+    drop(conn);
+    silk_ok(&crawl);
+    assert_eq!(
+        arena_count(&arena, "robots_requests"),
+        2,
+        "a day-old robots.txt is fetched again"
+    );
+    assert_eq!(status_of(&db)["crawl"], "finished");
+}

@@ -45,16 +45,6 @@ pub enum RecordWriter {
 }
 
 impl RecordWriter {
-    /// A writer of `spec`'s records to `path` as `-o` takes it (`FILE`, `FILE:FORMAT`, `-`);
-    /// a note about a guessed format goes to stderr.
-    pub fn to_path(path: &Path, spec: &CrawlSpec, source: Source) -> Result<RecordWriter, String> {
-        let target = Target::parse(Some(path), None)?;
-        if let Some(note) = &target.note {
-            eprintln!("{note}");
-        }
-        RecordWriter::open(&target, spec, source)
-    }
-
     /// A writer of `spec`'s records to `target`.
     pub fn open(target: &Target, spec: &CrawlSpec, source: Source) -> Result<RecordWriter, String> {
         let csv = target.format == Format::Csv;
