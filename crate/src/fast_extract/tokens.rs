@@ -194,7 +194,12 @@ impl<'a> Tokenizer<'a> {
         let bytes = self.bytes();
         let at = |i: usize| bytes.get(i).copied().ok_or(Bail("end of input in a tag"));
         let mut count = 0;
-        self.over_from = None;
+        // Where the attributes past the budget start (pre-scan mode only; the fast path
+        // bails there). Kept in a local: this loop is the tokenizer's hottest.
+        let mut over: Option<usize> = None;
+        if self.trims.is_some() {
+            self.over_from = None;
+        }
         loop {
             // Before attribute name.
             let mut b = at(i)?;
@@ -203,8 +208,9 @@ impl<'a> Tokenizer<'a> {
                 b = at(i)?;
             }
             if b == b'>' {
-                if let (Some(from), Some(trims)) = (self.over_from.take(), &mut self.trims) {
+                if let (Some(from), Some(trims)) = (over, &mut self.trims) {
                     trims.push(from..i);
+                    self.over_from = None;
                 }
                 return Ok(i + 1);
             }
@@ -212,10 +218,7 @@ impl<'a> Tokenizer<'a> {
             let name_start = i;
             count += 1;
             if count > MAX_ATTRS {
-                if self.trims.is_none() {
-                    return Err(Bail("a tag with more attributes than the budget"));
-                }
-                self.over_from.get_or_insert(name_start);
+                self.past_the_budget(name_start, &mut over)?;
             }
             i += 1;
             loop {
@@ -225,7 +228,7 @@ impl<'a> Tokenizer<'a> {
                 }
                 i += 1;
             }
-            let name = &self.src[name_start..i];
+            let name = lowercase(&self.src[name_start..i]);
             // After attribute name.
             let mut b = at(i)?;
             while is_space(b) {
@@ -257,17 +260,28 @@ impl<'a> Tokenizer<'a> {
                     }
                 }
             }
-            if self.over_from.is_some() {
-                continue;
-            }
-            let name = lowercase(name);
-            if !self.attrs.iter().any(|a| a.name == name) {
+            if count <= MAX_ATTRS && !has_attr(&self.attrs, &name) {
                 self.attrs.push(Attr {
                     name,
                     raw_value: value,
                 });
             }
         }
+    }
+
+    /// An attribute past [`MAX_ATTRS`] starts at `name_start`: a bail, or in pre-scan mode
+    /// the start of what is cut. Out of line: it keeps the attribute loop small.
+    #[cold]
+    #[inline(never)]
+    fn past_the_budget(&mut self, name_start: usize, over: &mut Option<usize>) -> Result<(), Bail> {
+        if self.trims.is_none() {
+            return Err(Bail("a tag with more attributes than the budget"));
+        }
+        if over.is_none() {
+            *over = Some(name_start);
+            self.over_from = *over;
+        }
+        Ok(())
     }
 
     /// The content of a raw-text element whose start tag was just read, up to its end tag
@@ -370,6 +384,17 @@ impl Tokenizer<'_> {
             end_at,
         }
     }
+}
+
+/// The duplicate check (a loop the compiler keeps inline; tags have few attributes).
+#[inline(always)]
+fn has_attr(attrs: &[Attr<'_>], name: &str) -> bool {
+    for a in attrs {
+        if a.name == name {
+            return true;
+        }
+    }
+    false
 }
 
 fn lowercase(s: &str) -> Cow<'_, str> {

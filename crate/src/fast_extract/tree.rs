@@ -138,9 +138,6 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
 
     pub fn run(mut self) -> Result<(), Bail> {
         while let Some(token) = self.tz.next_token()? {
-            if self.c.over_budget() {
-                return bail("more field text than the budget");
-            }
             let ignore_lf = std::mem::take(&mut self.ignore_lf);
             match token {
                 Token::Text(raw) => self.text(raw, ignore_lf)?,
@@ -194,6 +191,11 @@ impl<'a, 'c, 'p> Builder<'a, 'c, 'p> {
         self.flush();
         if self.stack.len() >= MAX_DEPTH {
             return bail("nesting deeper than the budget");
+        }
+        // Checked per element, not per token: once spent, the collector takes no more
+        // text, so what comes before the next element costs nothing.
+        if self.c.over_budget() {
+            return bail("more field text than the budget");
         }
         let start = self.arena.len();
         if with_attrs {
