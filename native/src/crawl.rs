@@ -161,7 +161,7 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
     }
 
     let crawl_id = match &args.frontier {
-        Some(url) => CrawlId::Stream(url.clone()),
+        Some(url) => CrawlId::Stream(redis::public_url(url)),
         None => CrawlId::New,
     };
     let writer = match RecordWriter::open(
@@ -185,6 +185,7 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
         return match runtime.block_on(RedisFrontier::connect(&options, &spec)) {
             Err(e) => exit::usage(&e),
             Ok(redis::Joined::Finished { records }) => {
+                let url = redis::public_url(url);
                 eprintln!(
                     "crawl {url} has already finished ({records} records): nothing to do. \
                      `silk export {url} -o FILE` writes its records; --reset starts it over"

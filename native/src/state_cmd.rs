@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// A state file (crawl.db) or a shared crawl (redis://HOST:PORT/NAME).
+    /// A state file (crawl.db) or a shared crawl (redis[s]://[USER:PASSWORD@]HOST:PORT/NAME).
     #[arg(value_name = "STATE")]
     pub source: String,
     /// Where to write the records (.jsonl, .csv, or .sqlite/.sqlite3/.db).
@@ -18,13 +18,13 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// A state file (crawl.db) or a shared crawl (redis://HOST:PORT/NAME).
+    /// A state file (crawl.db) or a shared crawl (redis[s]://[USER:PASSWORD@]HOST:PORT/NAME).
     #[arg(value_name = "STATE")]
     pub source: String,
 }
 
 fn is_redis(source: &str) -> bool {
-    source.starts_with("redis://")
+    source.starts_with("redis://") || source.starts_with("rediss://")
 }
 
 fn block_on<T>(work: impl std::future::Future<Output = T>) -> Result<T, String> {

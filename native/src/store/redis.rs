@@ -77,6 +77,14 @@
 //! to worker forever. A URL given back by a live worker (`abandon`: cancelled) is not
 //! counted.
 //!
+//! # Logging in and TLS
+//!
+//! `redis://USER:PASSWORD@HOST:PORT/NAME` (or `:PASSWORD@` for `requirepass`) logs in;
+//! `rediss://` speaks TLS and checks the server's certificate against the system's roots,
+//! or those in `SSL_CERT_FILE`/`SSL_CERT_DIR`. The password is used for the connection only:
+//! messages, `silk status`, the crawl key of `-o .sqlite` files show `HOST:PORT` (see
+//! [`address`]). A refused login ends the worker at once with a message saying so.
+//!
 //! # Redis failures and replays
 //!
 //! Every call is retried through Redis outages of up to [`link::OUTAGE`], and every script
@@ -209,12 +217,12 @@ impl RedisFrontier {
         if options.lease < Duration::from_millis(300) {
             return Err("--lease must be at least 300ms".into());
         }
-        let mut link = Link::open(&address.connection_url(), &address.server()).await?;
+        let mut link = Link::open(address.connection_url(), &address.server()).await?;
         let prefix = address.prefix();
         if options.reset {
             delete_crawl(&mut link, &prefix).await?;
         }
-        join_spec(&mut link, &prefix, spec, &options.url).await?;
+        join_spec(&mut link, &prefix, spec, &address.public()).await?;
         if options.handler {
             link.query::<()>(::redis::cmd("SET").arg(format!("{prefix}handler")).arg(1))
                 .await?;
@@ -629,6 +637,14 @@ impl Frontier for RedisFrontier {
             )
             .await;
     }
+}
+
+/// A crawl address fit for messages and files: `redis[s]://HOST:PORT/NAME`, without the
+/// user and password (or, if it does not parse, with them starred out).
+pub fn public_url(text: &str) -> String {
+    CrawlAddress::parse(text)
+        .map(|a| a.public())
+        .unwrap_or_else(|_| address::redact(text))
 }
 
 /// Drains crawl NAME's record stream into `out` (.jsonl or .csv); returns how many.

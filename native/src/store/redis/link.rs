@@ -26,8 +26,8 @@
 
 use ::redis::aio::MultiplexedConnection;
 use ::redis::{
-    AsyncConnectionConfig, Client, Cmd, FromRedisValue, RedisError, RedisResult, RetryMethod,
-    Script,
+    AsyncConnectionConfig, Client, Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult,
+    RetryMethod, Script,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -83,11 +83,37 @@ pub enum Request<'a> {
 /// Whether retrying `e` can help: connection trouble and a server that is loading or
 /// failing over, not a wrong command, a script error or a refused password.
 fn transient(e: &RedisError) -> bool {
+    if login_problem(e).is_some() {
+        return false;
+    }
     e.is_io_error()
         || e.is_timeout()
         || e.is_connection_dropped()
         || e.is_connection_refusal()
         || !matches!(e.retry_method(), RetryMethod::NoRetry)
+}
+
+/// What to do about a refused login, if `e` is one. (Redis never repeats the password in
+/// an error, and neither does silk: addresses are shown as HOST:PORT.)
+fn login_problem(e: &RedisError) -> Option<&'static str> {
+    if e.kind() == ErrorKind::AuthenticationFailed || e.code() == Some("WRONGPASS") {
+        return Some("check USER:PASSWORD in the address");
+    }
+    if e.code() == Some("NOAUTH") {
+        return Some(
+            "it wants a password: redis://:PASSWORD@HOST:PORT/NAME, or \
+             redis://USER:PASSWORD@HOST:PORT/NAME with ACL users",
+        );
+    }
+    None
+}
+
+/// `e` as said about the server at `server`.
+fn describe(server: &str, e: &RedisError) -> String {
+    match login_problem(e) {
+        Some(hint) => format!("Redis at {server} refused the login ({e}): {hint}"),
+        None => format!("Redis at {server} failed: {e}"),
+    }
 }
 
 impl Link {
@@ -103,9 +129,13 @@ impl Link {
             seq: 0,
             failed: None,
         };
-        link.connect()
-            .await
-            .map_err(|e| format!("cannot reach Redis at {server}: {e}"))?;
+        link.connect().await.map_err(|e| match login_problem(&e) {
+            Some(_) => describe(server, &e),
+            None if connection_url.starts_with("rediss://") => {
+                format!("cannot reach Redis at {server} over TLS: {e}")
+            }
+            None => format!("cannot reach Redis at {server}: {e}"),
+        })?;
         Ok(link)
     }
 
@@ -186,7 +216,7 @@ impl Link {
                 Err(e) => {
                     self.connection = None;
                     if !transient(&e) {
-                        return Err(self.give_up(format!("Redis at {} failed: {e}", self.server)));
+                        return Err(self.give_up(describe(&self.server, &e)));
                     }
                     if started.elapsed() >= OUTAGE {
                         return Err(self.give_up(format!(
@@ -256,6 +286,6 @@ impl Link {
     pub async fn query<T: FromRedisValue>(&mut self, cmd: &Cmd) -> Result<T, String> {
         self.try_send(&Request::Command(cmd))
             .await
-            .map_err(|e| format!("Redis at {}: {e}", self.server))
+            .map_err(|e| describe(&self.server, &e))
     }
 }

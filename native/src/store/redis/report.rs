@@ -11,16 +11,17 @@ use std::path::Path;
 
 async fn open(url: &str) -> Result<(Link, String, CrawlAddress), String> {
     let address = CrawlAddress::parse(url)?;
-    let mut link = Link::open(&address.connection_url(), &address.server()).await?;
+    let mut link = Link::open(address.connection_url(), &address.server()).await?;
     let prefix = address.prefix();
     let exists: bool = link
         .query(::redis::cmd("EXISTS").arg(format!("{prefix}spec")))
         .await?;
     if !exists {
         return Err(format!(
-            "there is no crawl {} on {}: `silk crawl URL --frontier {url}` starts one",
+            "there is no crawl {} on {}: `silk crawl URL --frontier {}` starts one",
             address.name,
-            address.server()
+            address.server(),
+            address.public()
         ));
     }
     Ok((link, prefix, address))
@@ -47,7 +48,7 @@ pub async fn stat(link: &mut Link, prefix: &str, field: &str) -> Result<u64, Str
 pub async fn export(url: &str, out: &Path) -> Result<u64, String> {
     let (mut link, prefix, address) = open(url).await?;
     let lock = ExportLock::take(&mut link, &prefix, &address).await?;
-    let result = drain(&mut link, &prefix, url, out, &lock).await;
+    let result = drain(&mut link, &prefix, &address.public(), out, &lock).await;
     lock.release(&mut link, &prefix).await;
     result
 }
