@@ -21,15 +21,16 @@ target_dir=()
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-# -O: optimised with the cargo-fuzz defaults (address sanitizer, coverage).
-build=(cargo +nightly fuzz build -O "${target_dir[@]}")
+# cargo-fuzz's defaults: optimised, with debug assertions and overflow checks, address
+# sanitizer and coverage instrumentation.
+build=(cargo +nightly fuzz build "${target_dir[@]}")
 start=$(date +%s)
 for t in "${targets[@]}"; do "${build[@]}" "$t"; done
 echo "fuzz: build took $(( $(date +%s) - start )) s"
 
 status=0
 for t in "${targets[@]}"; do
-  run=(cargo +nightly fuzz run -O "${target_dir[@]}" "$t")
+  run=(cargo +nightly fuzz run "${target_dir[@]}" "$t")
   mapfile -t fixed < <(find "regressions/$t" -maxdepth 1 -type f 2>/dev/null | sort)
   if [ ${#fixed[@]} -gt 0 ]; then
     if ! "${run[@]}" "${fixed[@]}" -- -runs=1 >"/tmp/silk-fuzz-$t-regressions.log" 2>&1; then
