@@ -187,7 +187,10 @@ pub(crate) fn canonical_percent_encoding(input: &str, escape_unsafe: bool) -> Co
                 i += 3;
                 continue;
             }
-            out.push(b'%');
+            // A stray `%` (not followed by two hex digits) is escaped, never kept: kept, it
+            // could pair with the decoded escape after it into a new one (`%4%42` would
+            // become `%4B`, then `K`), so normalising twice would change the URL again.
+            push_escaped(&mut out, b'%');
         } else if escape_unsafe && is_unsafe(b) {
             push_escaped(&mut out, b);
         } else {
@@ -254,8 +257,13 @@ mod tests {
         assert_eq!(norm("http://e.com/%41%62%2D%5f"), "http://e.com/Ab-_");
         assert_eq!(norm("http://e.com/%e3%83%84"), "http://e.com/%E3%83%84");
         assert_eq!(norm("http://e.com/ツ"), "http://e.com/%E3%83%84");
-        assert_eq!(norm("http://e.com/100%"), "http://e.com/100%");
-        assert_eq!(norm("http://e.com/%zz"), "http://e.com/%zz");
+        assert_eq!(norm("http://e.com/100%"), "http://e.com/100%25");
+        assert_eq!(norm("http://e.com/%zz"), "http://e.com/%25zz");
+        // Found by fuzzing (fuzz/regressions/url_norm): a stray `%` next to an escape must
+        // not become a new escape, so normalising is idempotent and keeps the resource.
+        assert_eq!(norm("http://e.com/%4%42"), "http://e.com/%254B");
+        assert_eq!(norm(&norm("http://e.com/%4%42")), norm("http://e.com/%4%42"));
+        assert_eq!(norm("http://e.com/E%%44E"), "http://e.com/E%25DE");
         assert_eq!(norm("http://e.com/?a=%7e&b=%2f"), "http://e.com/?a=~&b=%2F");
     }
 
