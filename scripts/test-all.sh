@@ -2,7 +2,7 @@
 # Every check silk has, in the order CI runs them: toolchain setup (idempotent), formatting,
 # lints for native and wasm32, the Rust test suites (unit, engine, end-to-end against the
 # arena), the engine's tests again in headless Chromium, and the playground driven in
-# headless Chromium. Stops at the first failure.
+# headless Chromium, and a short smoke of each fuzz target. Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -33,5 +33,8 @@ bash scripts/test-wasm.sh
 
 step "playground in headless Chromium"
 bash tests/playground/run.sh
+
+step "fuzz smoke (10 s per cargo-fuzz target, after replaying fixed crash inputs)"
+bash scripts/fuzz.sh 10
 
 step "all checks passed"
