@@ -262,7 +262,10 @@ mod tests {
         // Found by fuzzing (fuzz/regressions/url_norm): a stray `%` next to an escape must
         // not become a new escape, so normalising is idempotent and keeps the resource.
         assert_eq!(norm("http://e.com/%4%42"), "http://e.com/%254B");
-        assert_eq!(norm(&norm("http://e.com/%4%42")), norm("http://e.com/%4%42"));
+        assert_eq!(
+            norm(&norm("http://e.com/%4%42")),
+            norm("http://e.com/%4%42")
+        );
         assert_eq!(norm("http://e.com/E%%44E"), "http://e.com/E%25DE");
         assert_eq!(norm("http://e.com/?a=%7e&b=%2f"), "http://e.com/?a=~&b=%2F");
     }
