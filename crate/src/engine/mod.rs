@@ -498,7 +498,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             }
             if self.page_limit_reached()
                 || self.pop_again_at.is_some()
-                || self.hosts.parked_total() >= lookahead
+                // Jobs waiting out a retry backoff are held too: with them counted, a
+                // crawler holds at most `concurrency + lookahead` URLs of a shared store.
+                || self.hosts.parked_total() + self.delayed.len() >= lookahead
             {
                 break;
             }
