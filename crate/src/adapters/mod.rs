@@ -4,7 +4,7 @@
 //! never write `cfg`.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod native;
+pub mod native;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{NativeClock as PlatformClock, NativeFetcher as PlatformFetcher};
 

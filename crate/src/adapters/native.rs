@@ -107,8 +107,27 @@ async fn fetch_with(
     for (k, v) in &request.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
-    let fail = |e: reqwest::Error| FetchError::new(classify(&e), error_message(&e));
-    let mut resp = builder.send().await.map_err(fail)?;
+    let resp = builder.send().await.map_err(|e| fetch_error(&e))?;
+    read_response(resp, request.max_body_bytes, prefix, |e| fetch_error(&e)).await
+}
+
+/// A reqwest failure as a [`FetchError`]: its kind from reqwest's flags and its causes, its
+/// message the whole chain of causes. Shared with `silk serve`'s relay, which fetches with
+/// reqwest too.
+pub fn fetch_error(e: &reqwest::Error) -> FetchError {
+    FetchError::new(classify(e), error_message(e))
+}
+
+/// Reads a response's status, headers and body, never more than `limit` bytes of body: past
+/// it (or as soon as its Content-Length says so) a `TooLarge` error, or with `prefix` the
+/// first `limit` bytes. `fail` turns a read error into the caller's error. Shared with
+/// `silk serve`'s relay.
+pub async fn read_response(
+    mut resp: reqwest::Response,
+    limit: usize,
+    prefix: bool,
+    fail: impl Fn(reqwest::Error) -> FetchError,
+) -> Result<FetchResponse, FetchError> {
     let status = resp.status().as_u16();
     let headers = resp
         .headers()
@@ -120,7 +139,6 @@ async fn fetch_with(
             )
         })
         .collect();
-    let limit = request.max_body_bytes;
     // Saturating: a 64-bit length never wraps into a small one on a 32-bit target.
     let declared = resp
         .content_length()
@@ -135,7 +153,7 @@ async fn fetch_with(
         ));
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(16 * 1024).min(limit));
-    while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+    while let Some(chunk) = resp.chunk().await.map_err(&fail)? {
         if body.len() + chunk.len() > limit {
             if prefix {
                 body.extend_from_slice(&chunk[..limit - body.len()]);

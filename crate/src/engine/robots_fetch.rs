@@ -22,7 +22,7 @@ use crate::events::Event;
 use crate::fetch::{ErrorKind, FetchResponse};
 use crate::frontier::{Frontier, RobotsOutcome};
 use crate::host_slots::RobotsState;
-use crate::robots::{RobotsRules, MAX_ROBOTS_BYTES};
+use crate::robots::{Robots, RobotsRules, MAX_ROBOTS_BYTES};
 use crate::url_norm::parse_link;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
@@ -98,7 +98,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             &Url::parse(&format!("{origin}/robots.txt")).expect("an origin is a valid base"),
             None,
         );
-        // One byte more than is parsed, so a longer file is seen to be cut (see parsed_part).
+        // One byte more than is parsed, so a longer file is seen to be cut (see Robots::parsed_prefix).
         request.max_body_bytes = MAX_ROBOTS_BYTES + 1;
         let fetcher = self.fetcher.clone();
         let clock = self.clock.clone();
@@ -243,24 +243,9 @@ fn retry_after_secs(resp: &FetchResponse) -> Option<Duration> {
 fn outcome_of(resp: FetchResponse) -> RobotsOutcome {
     RobotsOutcome {
         status: resp.status,
-        body: String::from_utf8_lossy(parsed_part(&resp.body)).into_owned(),
+        body: String::from_utf8_lossy(Robots::parsed_prefix(&resp.body)).into_owned(),
         note: None,
     }
-}
-
-/// What RFC 9309 2.5 has parsed of a body: all of it up to [`MAX_ROBOTS_BYTES`], else the
-/// first `MAX_ROBOTS_BYTES` cut after their last line end (a cut line could mean another
-/// rule), as the parser itself does.
-fn parsed_part(body: &[u8]) -> &[u8] {
-    if body.len() <= MAX_ROBOTS_BYTES {
-        return body;
-    }
-    let head = &body[..MAX_ROBOTS_BYTES];
-    let end = head
-        .iter()
-        .rposition(|&b| b == b'\n' || b == b'\r')
-        .unwrap_or(0);
-    &head[..end]
 }
 
 #[cfg(test)]
@@ -270,14 +255,14 @@ mod tests {
     #[test]
     fn a_long_body_is_cut_after_its_last_whole_line() {
         let short = b"User-agent: *\nDisallow: /a\n";
-        assert_eq!(parsed_part(short), short);
+        assert_eq!(Robots::parsed_prefix(short), short);
         let mut long = b"User-agent: *\nDisallow: /a\n".to_vec();
         while long.len() + 10 <= MAX_ROBOTS_BYTES - 10 {
             long.extend_from_slice(b"# padding\n");
         }
         let kept = long.len();
         long.extend_from_slice(b"Disallow: /cut-in-the-middle\n");
-        let part = parsed_part(&long[..MAX_ROBOTS_BYTES + 1]);
+        let part = Robots::parsed_prefix(&long[..MAX_ROBOTS_BYTES + 1]);
         assert_eq!(part.len(), kept - 1, "ends before the line end");
         assert!(part.len() <= MAX_ROBOTS_BYTES);
         assert!(!String::from_utf8_lossy(part).contains("/cut"));

@@ -13,8 +13,8 @@
 //! A body over the limit stops the read (`too_large`), like silk's native fetcher.
 
 use super::guard::{check_literal, refusal_in, GuardResolver};
+use silk::adapters::native::{fetch_error, read_response};
 use silk::{ErrorKind, FetchError, FetchRequest, FetchResponse};
-use std::error::Error as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,70 +91,9 @@ impl Upstream {
         }
         let fail = |e: reqwest::Error| match refusal_in(&e) {
             Some(refused) => FetchError::new(ErrorKind::Other, refused.0.clone()),
-            None => FetchError::new(classify(&e), chain(&e)),
+            None => fetch_error(&e),
         };
-        let mut resp = builder.send().await.map_err(fail)?;
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let limit = request.max_body_bytes;
-        let too_large = || {
-            FetchError::new(
-                ErrorKind::TooLarge,
-                format!("body is over the relay's limit of {limit} bytes; stopped reading"),
-            )
-        };
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(FetchResponse {
-            url: None,
-            status,
-            headers,
-            body,
-        })
+        let resp = builder.send().await.map_err(fail)?;
+        read_response(resp, request.max_body_bytes, false, fail).await
     }
-}
-
-/// The error kind of a transport failure, from reqwest's flags and its causes' words.
-fn classify(e: &reqwest::Error) -> ErrorKind {
-    let text = chain(e).to_ascii_lowercase();
-    if e.is_timeout() {
-        ErrorKind::Timeout
-    } else if text.contains("dns error") || text.contains("failed to lookup address") {
-        ErrorKind::Dns
-    } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
-        ErrorKind::Tls
-    } else if e.is_connect() || e.is_body() || e.is_request() || text.contains("connection") {
-        ErrorKind::Connect
-    } else {
-        ErrorKind::Other
-    }
-}
-
-/// The error with its causes, `outer: inner: innermost`.
-fn chain(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
 }
