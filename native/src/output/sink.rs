@@ -65,24 +65,45 @@ impl Sink {
         }
     }
 
-    /// Writes all of `bytes`, or, on failure, as little as it can: a regular file is cut
-    /// back to its length before the call.
+    /// Writes all of `bytes` (whole lines), or, on failure (a full disk, a file size limit),
+    /// keeps only whole lines: a regular file is cut after the last line end that landed,
+    /// so what fitted of this batch stays and no half line does.
     pub fn write_whole(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stream(w) => w.write_all(bytes),
-            Sink::File { file, good } => match file.write_all(bytes) {
-                Ok(()) => {
-                    *good += bytes.len() as u64;
-                    Ok(())
-                }
-                Err(e) => {
-                    // Best effort: if even this fails, the error below is still reported.
-                    if file.set_len(*good).is_ok() {
-                        let _ = file.seek(SeekFrom::Start(*good));
+            Sink::File { file, good } => {
+                let mut done = 0;
+                let failed = loop {
+                    if done == bytes.len() {
+                        break None;
                     }
-                    Err(e)
+                    match file.write(&bytes[done..]) {
+                        Ok(0) => break Some(io::Error::from(io::ErrorKind::WriteZero)),
+                        Ok(n) => done += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Some(e),
+                    }
+                };
+                match failed {
+                    None => {
+                        *good += bytes.len() as u64;
+                        Ok(())
+                    }
+                    Some(e) => {
+                        // Keep the whole lines that landed, cut the one that did not.
+                        let whole = bytes[..done]
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |i| i + 1);
+                        *good += whole as u64;
+                        // Best effort: if even this fails, the error below is still reported.
+                        if file.set_len(*good).is_ok() {
+                            let _ = file.seek(SeekFrom::Start(*good));
+                        }
+                        Err(e)
+                    }
                 }
-            },
+            }
         }
     }
 
