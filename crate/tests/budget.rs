@@ -7,6 +7,8 @@
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+mod common;
+
 use silk::extract::budget::{MAX_ATTRS, MAX_LINKS};
 use silk::{CrawlSpec, FieldSpec};
 use url::Url;
@@ -77,10 +79,9 @@ fn hostile_pages_are_cut_on_both_targets() {
 #[cfg(not(target_arch = "wasm32"))]
 mod engine {
     use super::*;
-    use silk::{Crawler, Event, PlatformClock, PlatformFetcher};
+    use crate::common::crawl;
     use std::io::{BufRead, BufReader, Write};
     use std::net::TcpListener;
-    use std::rc::Rc;
 
     /// Serves the three hostile pages over HTTP/1.1, one connection at a time.
     fn serve() -> String {
@@ -126,19 +127,7 @@ mod engine {
         let mut spec = spec(&seed);
         // The 200,000 `?N` links are found and counted, but not fetched.
         spec.deny = vec![r"\?".into()];
-        let crawler = Crawler::new(
-            spec.compile().unwrap(),
-            Rc::new(PlatformFetcher::new(&CrawlSpec::default()).expect("client")),
-            Rc::new(PlatformClock::default()),
-        );
-        let mut records = Vec::new();
-        let stats = crawler
-            .run(|e| {
-                if let Event::Record(r) = e {
-                    records.push(r)
-                }
-            })
-            .await;
+        let (mut records, stats) = crawl(spec).await;
         records.sort_by(|a, b| a.url.cmp(&b.url));
         let urls: Vec<&str> = records.iter().map(|r| r.url.as_str()).collect();
         assert_eq!(
