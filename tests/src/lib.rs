@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `silk` binary built by `cargo test --workspace` (or named by SILK_BIN).
 pub fn silk_bin() -> PathBuf {
@@ -270,5 +270,22 @@ fn forward_one(client: TcpStream, count: &std::sync::atomic::AtomicUsize) -> std
     std::io::copy(&mut upstream, &mut client)?;
     Ok(())
 }
+/// Waits for `child` (named `what` in the failure) to exit; kills it and fails the test if
+/// it takes longer than `limit`.
+pub fn wait_at_most(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 pub mod lossy_proxy;
 pub mod redis_server;

@@ -5,9 +5,11 @@
 //! gone ends a worker after a bounded time with a store error, not a hang.
 
 use silk_tests::redis_server::RedisServer;
-use silk_tests::{read_jsonl, records_by_url, silk, silk_bin, stderr, ArenaProcess, TempDir};
+use silk_tests::{
+    read_jsonl, records_by_url, silk, silk_bin, stderr, wait_at_most, ArenaProcess, TempDir,
+};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn worker(site: &str, frontier: &str, out: &std::path::Path, err: &std::path::Path) -> Child {
@@ -37,21 +39,6 @@ fn wait_for_page_requests(arena: &ArenaProcess, pages: u64) {
             "the crawl stalled before {pages} pages"
         );
         std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn wait_at_most(child: &mut Child, limit: Duration) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("worker still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -98,7 +85,7 @@ fn three_workers_survive_redis_restarts_and_record_every_page_once() {
     }
 
     for (n, w) in workers.iter_mut().enumerate() {
-        let status = wait_at_most(w, Duration::from_secs(120));
+        let status = wait_at_most(w, Duration::from_secs(120), "worker");
         let said = std::fs::read_to_string(&errs[n]).unwrap_or_default();
         assert!(status.success(), "worker {} exited {status}: {said}", n + 1);
         assert!(
@@ -155,7 +142,7 @@ fn a_worker_gives_up_on_a_redis_that_stays_gone() {
     wait_for_page_requests(&arena, 20);
     redis.stop();
     let stopped = Instant::now();
-    let status = wait_at_most(&mut w, Duration::from_secs(60));
+    let status = wait_at_most(&mut w, Duration::from_secs(60), "worker");
     let said = std::fs::read_to_string(&err).unwrap_or_default();
     assert_eq!(status.code(), Some(1), "{said}");
     assert!(

@@ -4,10 +4,12 @@
 
 use serde_json::Value;
 use silk_tests::redis_server::RedisServer;
-use silk_tests::{read_jsonl, records_by_url, silk, silk_bin, stderr, ArenaProcess, TempDir};
+use silk_tests::{
+    read_jsonl, records_by_url, silk, silk_bin, stderr, wait_at_most, ArenaProcess, TempDir,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -113,7 +115,11 @@ impl SharedCrawl {
     /// finished, every page of the arena exported exactly once, and the export drained.
     fn finish(&mut self, survivors: &[usize]) -> Outcome {
         for &n in survivors {
-            let status = wait_at_most(&mut self.workers[n], Duration::from_secs(60), n);
+            let status = wait_at_most(
+                &mut self.workers[n],
+                Duration::from_secs(60),
+                &format!("worker {}", n + 1),
+            );
             assert!(
                 status.success(),
                 "worker {} exited {status}: {}",
@@ -183,22 +189,6 @@ impl SharedCrawl {
         );
         assert_eq!(stats["disallowed_fetches"], 0, "{stats}");
         Outcome { reclaimed, stats }
-    }
-}
-
-/// Waits for worker `n` to exit; kills it and fails if it takes longer than `limit`.
-fn wait_at_most(child: &mut Child, limit: Duration, n: usize) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("worker {} still running after {limit:?}", n + 1);
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
