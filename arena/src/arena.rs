@@ -22,9 +22,11 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use crate::body::BoxBody;
 use crate::calendar;
-use crate::config::ArenaConfig;
+use crate::config::{ArenaConfig, Site as SiteKind};
 use crate::control::{self, Caller, MAX_LATENCY_MS};
 use crate::faults::{self, ConnectionDropped, FaultState};
+use crate::films_pages;
+use crate::origins::{OriginInFlight, Origins};
 use crate::pages;
 use crate::reply;
 use crate::site::{parse_index, Site};
@@ -44,6 +46,7 @@ struct Inner {
     stats: Arc<Stats>,
     faults: FaultState,
     latency_ms: AtomicU64,
+    origins: Origins,
 }
 
 impl std::fmt::Debug for Arena {
@@ -58,17 +61,34 @@ impl std::fmt::Debug for Arena {
 const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS";
 
 impl Arena {
-    /// Builds the arena for `config`. Nothing is precomputed: pages render on demand.
+    /// Builds the arena for `config`, on one origin whatever `config.origins` says (its
+    /// other ports are not known yet: [`crate::spawn`] binds them and calls
+    /// [`Arena::with_origins`]). Nothing is precomputed: pages render on demand.
     pub fn new(config: ArenaConfig) -> Arena {
+        Arena::with_origins(config, Vec::new())
+    }
+
+    /// Builds the arena for `config` served on the origins `urls` (`http://127.0.0.1:PORT`,
+    /// origin 0 first; see `origins.rs`). Fewer than two URLs: a single-origin arena.
+    /// Serve origin `i` with [`crate::serve_origin`]`(arena, listener, i)`.
+    pub fn with_origins(config: ArenaConfig, urls: Vec<String>) -> Arena {
+        let origins = Origins::new(urls);
         Arena {
             inner: Arc::new(Inner {
-                site: Site::new(&config),
+                site: Site::new(&config, origins.count()),
                 stats: Arc::new(Stats::new()),
                 faults: FaultState::default(),
                 latency_ms: AtomicU64::new(config.latency_ms.min(MAX_LATENCY_MS)),
                 config,
+                origins,
             }),
         }
+    }
+
+    /// The base URLs of the origins (origin 0 first) of a multi-origin arena; empty for a
+    /// single-origin one (its URL is the one it is served on).
+    pub fn origin_urls(&self) -> &[String] {
+        self.inner.origins.urls()
     }
 
     /// The config this arena was built from (`latency_ms` as given at start; see
@@ -79,13 +99,16 @@ impl Arena {
 
     /// A snapshot of the counters (the same JSON `GET /__stats` serves).
     pub fn stats(&self) -> ArenaStats {
-        self.inner.stats.snapshot()
+        let mut stats = self.inner.stats.snapshot();
+        stats.origins = self.inner.origins.snapshot();
+        stats
     }
 
     /// Zeroes the counters and the 429/503 fault state, like `GET /__reset`.
     pub fn reset(&self) {
         self.inner.stats.reset();
         self.inner.faults.reset();
+        self.inner.origins.reset();
     }
 
     /// How many times each path+query was fetched (page requests only), like `/__fetched`.
@@ -130,8 +153,16 @@ impl Arena {
     /// endpoints `/__*`, and the calendar trap `/calendar/...` (endless by design: how many
     /// of its pages a crawler records depends on its depth and page limits; filter paths
     /// starting with `/calendar/` before comparing).
+    ///
+    /// The films site (`Site::Films`) lists `/`, `/chart/2` to `/chart/10` and `/film/1` to
+    /// `/film/250`. With several origins every entry is the absolute URL on the page's home
+    /// origin (`http://127.0.0.1:PORT/p/3`) instead of a path.
     pub fn expected_pages(&self) -> Vec<String> {
-        self.inner.site.expected_pages()
+        let inner = &*self.inner;
+        match inner.config.site {
+            SiteKind::Films => films_pages::expected_pages(&inner.origins),
+            SiteKind::Shop => inner.site.expected_pages(&inner.origins),
+        }
     }
 
     /// Serves one request. Never fails, except for `/faults/reset`, which returns
@@ -143,9 +174,21 @@ impl Arena {
         &self,
         req: Request<B>,
     ) -> Result<Response<BoxBody>, ConnectionDropped> {
+        self.respond_on(0, req).await
+    }
+
+    /// Serves one request that arrived on origin `origin` (0-based; see
+    /// [`Arena::with_origins`]), counted in that origin's stats. Pages are the same on
+    /// every origin.
+    pub async fn respond_on<B>(
+        &self,
+        origin: usize,
+        req: Request<B>,
+    ) -> Result<Response<BoxBody>, ConnectionDropped> {
         let inner = &*self.inner;
         let stats = &inner.stats;
         stats.request();
+        inner.origins.request(origin);
         let method = req.method().clone();
         let path = req.uri().path().to_string();
         let path_and_query = req
@@ -187,19 +230,35 @@ impl Arena {
             return Ok(with_cors(resp));
         }
 
-        let in_flight = if path == "/robots.txt" {
+        let (in_flight, origin_in_flight) = if path == "/robots.txt" {
             stats.robots();
-            None
+            (None, None)
         } else {
-            Some(stats.page(&path, &path_and_query))
+            (
+                Some(stats.page(&path, &path_and_query)),
+                inner.origins.page(origin),
+            )
         };
         let latency = self.latency_ms();
-        if latency > 0 {
+        if latency > 0 && self.delays(&path) {
             precise_sleep(Duration::from_millis(latency)).await;
         }
         let resp = self.route(&path, host.as_deref(), &headers)?;
         stats.status(resp.status().as_u16());
-        Ok(with_cors(metered(resp, Arc::clone(stats), in_flight)))
+        Ok(with_cors(metered(
+            resp,
+            Arc::clone(stats),
+            (in_flight, origin_in_flight),
+        )))
+    }
+
+    /// Whether the latency applies to `path`: every site path of the shop; chart and film
+    /// pages only on the films site.
+    fn delays(&self, path: &str) -> bool {
+        match self.inner.config.site {
+            SiteKind::Shop => true,
+            SiteKind::Films => films_pages::delayed(path),
+        }
     }
 
     /// The site proper: every path that is not a control endpoint.
@@ -213,9 +272,13 @@ impl Arena {
         let site = &inner.site;
         let ok = |body: String| Ok(reply::html(StatusCode::OK, body));
         let not_found = || Ok(reply::html(StatusCode::NOT_FOUND, pages::not_found(path)));
+        let origins = &inner.origins;
 
+        if inner.config.site == SiteKind::Films {
+            return Ok(self.route_films(path));
+        }
         if path == "/" {
-            return ok(pages::home(site));
+            return ok(pages::home(site, origins));
         }
         if path == "/robots.txt" {
             if let Some(resp) = faults::robots(&inner.faults) {
@@ -233,7 +296,7 @@ impl Arena {
         if let Some(rest) = path.strip_prefix("/p/") {
             return match parse_index(rest) {
                 Some(i) if i < site.pages() => {
-                    ok(pages::product(site, i, host, inner.config.body_kb))
+                    ok(pages::product(site, i, host, inner.config.body_kb, origins))
                 }
                 _ => not_found(),
             };
@@ -243,6 +306,9 @@ impl Arena {
                 Some(target) => {
                     let location = format!("/p/{target}");
                     inner.stats.redirected_to(&location);
+                    // Several origins: to the target's home origin, whichever served `/r/`.
+                    let home = origins.urls().get(origins.spread(target));
+                    let location = home.map_or(location, |url| format!("{url}/p/{target}"));
                     Ok(reply::redirect(StatusCode::MOVED_PERMANENTLY, &location))
                 }
                 None => not_found(),
@@ -268,6 +334,18 @@ impl Arena {
             }
         }
         not_found()
+    }
+
+    /// The films site (`films_pages.rs`): chart pages, film pages, robots.txt, 404s.
+    fn route_films(&self, path: &str) -> Response<BoxBody> {
+        let inner = &*self.inner;
+        if path == "/robots.txt" {
+            return reply::bytes(StatusCode::OK, reply::TEXT_UTF8, films_pages::ROBOTS_TXT);
+        }
+        match films_pages::page(inner.config.seed, path, &inner.origins) {
+            Some(body) => reply::html(StatusCode::OK, body),
+            None => reply::html(StatusCode::NOT_FOUND, pages::not_found(path)),
+        }
     }
 
     /// `/__*`: read the counters, the expected pages, reset, adjust latency. Never delayed,
@@ -346,7 +424,7 @@ fn host_of<B>(req: &Request<B>) -> Option<String> {
 fn metered(
     resp: Response<BoxBody>,
     stats: Arc<Stats>,
-    in_flight: Option<InFlight>,
+    in_flight: (Option<InFlight>, Option<OriginInFlight>),
 ) -> Response<BoxBody> {
     resp.map(|body| {
         body.map_frame(move |frame: Frame<Bytes>| {

@@ -35,6 +35,31 @@ pub struct ArenaConfig {
     /// origin, with CORS headers (a test rig that resets the arena from a browser). `false`
     /// (the default): they refuse cross-origin browser requests and send no CORS headers.
     pub test_control: bool,
+    /// Origins (loopback ports) the site is spread over: 1 (the default) serves everything
+    /// on `port`, as always. With N > 1, `spawn` also listens on N-1 more free ports of
+    /// 127.0.0.1 sharing one state (latency, counters, pages); each page has a home origin
+    /// and links to pages of other origins are absolute URLs (see `origins.rs`). At most
+    /// [`MAX_ORIGINS`]; 0 counts as 1.
+    pub origins: usize,
+    /// Which site to serve: the shop (the default) or the films catalogue of the study notes.
+    pub site: Site,
+}
+
+/// Highest number of origins an arena serves (each is a listening port).
+pub const MAX_ORIGINS: usize = 64;
+
+/// The sites an arena can serve.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Site {
+    /// The synthetic shop: home, product pages, redirects, dead links, robots rules, and
+    /// with `faults` the fault gallery and the calendar trap.
+    #[default]
+    Shop,
+    /// The study notes' 250-film chart: 10 chart pages of 25 films and 250 film pages, with
+    /// the HTML shape of the playground's demo site (`films.rs`). `pages`, `links`,
+    /// `body_kb` and `faults` do not apply.
+    Films,
 }
 
 impl Default for ArenaConfig {
@@ -49,6 +74,8 @@ impl Default for ArenaConfig {
             faults: true,
             crawl_delay_s: None,
             test_control: false,
+            origins: 1,
+            site: Site::Shop,
         }
     }
 }
@@ -62,5 +89,10 @@ impl ArenaConfig {
     /// The number of product links per product page actually rendered (`links`, but never 0).
     pub fn link_count(&self) -> usize {
         self.links.max(1)
+    }
+
+    /// The number of origins actually served (`origins`, between 1 and [`MAX_ORIGINS`]).
+    pub fn origin_count(&self) -> usize {
+        self.origins.clamp(1, MAX_ORIGINS)
     }
 }

@@ -6,6 +6,7 @@
 //! navigation deliberately contains anchors a crawler must skip: `<a>` without `href`,
 //! `mailto:`, `javascript:` and same-page `#fragment` links.
 
+use crate::origins::Origins;
 use crate::prng::{Domain, SplitMix64};
 use crate::site::{LinkForm, ProductLink, Site, Special};
 
@@ -157,34 +158,36 @@ pub(crate) fn escape(s: &str) -> String {
 }
 
 /// Doctype, `<head>` with title and CSS, and the top navigation (with anchors to skip).
-fn open_page(out: &mut String, title: &str) {
+/// `root` goes before the links to `/` (empty, or origin 0's URL on another origin).
+fn open_page(out: &mut String, title: &str, root: &str) {
     w!(
         out,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n\
-         <header class=\"site-header\"><nav>\n<a href=\"/\">Home</a>\n\
+         <header class=\"site-header\"><nav>\n<a href=\"{root}/\">Home</a>\n\
          <a href=\"#reviews\">Reviews</a>\n<a class=\"menu-toggle\">Menu</a>\n\
          <a href=\"mailto:shop@arena.invalid\">Contact</a>\n\
          <a href=\"javascript:void(0)\">Cart (0)</a>\n</nav></header>\n<main>\n"
     );
 }
 
-/// `</main>`, the footer (linking `/` and `/private/open`) and the closing tags.
-fn close_page(out: &mut String) {
-    out.push_str(
+/// `</main>`, the footer (linking `/` and `/private/open`, after `root`) and the closing tags.
+fn close_page(out: &mut String, root: &str) {
+    w!(
+        out,
         "</main>\n<footer class=\"site-footer\"><p>Arena is a synthetic shop for testing \
-         crawlers. <a href=\"/\">Home</a> &middot; <a href=\"/private/open\">Staff notice</a> \
-         &middot; <a name=\"bottom\">End</a></p></footer>\n</body>\n</html>\n",
+         crawlers. <a href=\"{root}/\">Home</a> &middot; <a href=\"{root}/private/open\">Staff notice</a> \
+         &middot; <a name=\"bottom\">End</a></p></footer>\n</body>\n</html>\n"
     );
 }
 
 /// A page with the shared chrome around `body_html` (used by fault and trap pages too).
 pub(crate) fn simple_page(title: &str, h1: &str, body_html: &str) -> String {
     let mut out = String::with_capacity(2048 + body_html.len());
-    open_page(&mut out, title);
+    open_page(&mut out, title, "");
     w!(out, "<h1>{h1}</h1>\n{body_html}\n");
-    close_page(&mut out);
+    close_page(&mut out, "");
     out
 }
 
@@ -258,10 +261,10 @@ fn anchor(out: &mut String, rng: &mut SplitMix64, href: &str, text: &str) {
     }
 }
 
-/// `GET /`.
-pub(crate) fn home(site: &Site) -> String {
+/// `GET /` (on origin 0: its links to products of other origins are absolute).
+pub(crate) fn home(site: &Site, origins: &Origins) -> String {
     let mut out = String::with_capacity(8 * 1024);
-    open_page(&mut out, "Home | Arena");
+    open_page(&mut out, "Home | Arena", "");
     out.push_str(
         "<h1>Arena shop</h1>\n<p class=\"lead\">A synthetic shop for testing crawlers: \
          deterministic pages, prices and links.</p>\n<section class=\"related\">\
@@ -271,7 +274,8 @@ pub(crate) fn home(site: &Site) -> String {
         let f = facts(site.seed(), j);
         w!(
             out,
-            "<li><a href=\"/p/{j}\">{} (Product {j})</a></li>\n",
+            "<li><a href=\"{}/p/{j}\">{} (Product {j})</a></li>\n",
+            origins.prefix(0, origins.spread(j)),
             f.name
         );
     }
@@ -284,22 +288,31 @@ pub(crate) fn home(site: &Site) -> String {
         "<li><a href=\"/private/1\">Staff area</a></li>\n\
          <li><a href=\"/private/open\">Staff notice</a></li>\n</ul>\n</section>\n",
     );
-    close_page(&mut out);
+    close_page(&mut out, "");
     out
 }
 
-/// `GET /p/{i}`, padded with filler text to about `body_kb` KiB.
-pub(crate) fn product(site: &Site, i: usize, host: Host, body_kb: usize) -> String {
+/// `GET /p/{i}`, padded with filler text to about `body_kb` KiB. With several origins it
+/// lives on origin `i % N`: links to other origins' pages are absolute URLs.
+pub(crate) fn product(
+    site: &Site,
+    i: usize,
+    host: Host,
+    body_kb: usize,
+    origins: &Origins,
+) -> String {
     let seed = site.seed();
+    let from = origins.spread(i);
+    let root = origins.prefix(from, 0);
     let f = facts(seed, i);
     let target_len = body_kb * 1024;
     let mut out = String::with_capacity(target_len + 4096);
     let mut rng = SplitMix64::stream(seed, Domain::Text, i as u64);
 
-    open_page(&mut out, &format!("Product {i} | Arena"));
+    open_page(&mut out, &format!("Product {i} | Arena"), root);
     w!(
         out,
-        "<article class=\"product\" id=\"top\">\n<p class=\"breadcrumbs\"><a href=\"/\">Home</a> \
+        "<article class=\"product\" id=\"top\">\n<p class=\"breadcrumbs\"><a href=\"{root}/\">Home</a> \
          &rsaquo; <span class=\"category\">{}</span></p>\n<h1>Product {i}</h1>\n\
          <p class=\"name\">{}</p>\n<div class=\"buy\"><span class=\"price\">${}.{:02}</span> \
          <span class=\"stock\">{} in stock</span> <span class=\"rating\" data-stars=\"{}\">{}{}</span> \
@@ -322,7 +335,13 @@ pub(crate) fn product(site: &Site, i: usize, host: Host, body_kb: usize) -> Stri
             link.target
         );
         out.push_str("<li>");
-        anchor(&mut out, &mut rng, &href(link, host), &text);
+        let other = origins.prefix(from, origins.spread(link.target));
+        let href = if other.is_empty() {
+            href(link, host)
+        } else {
+            format!("{other}/p/{}", link.target)
+        };
+        anchor(&mut out, &mut rng, &href, &text);
         out.push_str("</li>\n");
     }
     out.push_str("</ul>\n</section>\n");
@@ -352,7 +371,7 @@ pub(crate) fn product(site: &Site, i: usize, host: Host, body_kb: usize) -> Stri
     tail.push_str("</section>\n<section id=\"reviews\"><h2>Reviews</h2>\n<p class=\"review\">");
     sentence(&mut rng, &mut tail);
     tail.push_str("</p>\n</section>\n</article>\n");
-    close_page(&mut tail);
+    close_page(&mut tail, root);
     paragraph(&mut rng, &mut out);
     while out.len() + tail.len() < target_len {
         paragraph(&mut rng, &mut out);
@@ -431,9 +450,9 @@ mod tests {
 
     #[test]
     fn product_page_size_follows_body_kb() {
-        let site = Site::new(&ArenaConfig::default());
+        let site = Site::new(&ArenaConfig::default(), 1);
         for kb in [0, 5, 15, 60] {
-            let len = product(&site, 3, Some("127.0.0.1:8080"), kb).len();
+            let len = product(&site, 3, Some("127.0.0.1:8080"), kb, &Origins::single()).len();
             assert!(len >= kb * 1024, "kb={kb} len={len}");
             assert!(len <= kb * 1024 + 4096, "kb={kb} len={len}");
         }

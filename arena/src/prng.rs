@@ -18,6 +18,8 @@ pub(crate) enum Domain {
     Text = 3,
     Specials = 4,
     RedirectTarget = 5,
+    FilmTitles = 6,
+    Films = 7,
 }
 
 impl SplitMix64 {

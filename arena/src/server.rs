@@ -27,6 +27,12 @@ use crate::config::ArenaConfig;
 /// returns `Ok`. It returns an error at once if `listener` is not on a loopback address:
 /// the arena (50 MiB pages, dropped connections) is not meant to be reachable from outside.
 pub async fn serve(arena: Arena, listener: TcpListener) -> io::Result<()> {
+    serve_origin(arena, listener, 0).await
+}
+
+/// Like [`serve`], for origin `origin` of a multi-origin arena (see
+/// [`Arena::with_origins`]): its requests count in that origin's stats.
+pub async fn serve_origin(arena: Arena, listener: TcpListener, origin: usize) -> io::Result<()> {
     let local = listener.local_addr()?;
     if !local.ip().is_loopback() {
         return Err(io::Error::new(
@@ -55,7 +61,7 @@ pub async fn serve(arena: Arena, listener: TcpListener) -> io::Result<()> {
         let arena = arena.clone();
         let service = service_fn(move |req| {
             let arena = arena.clone();
-            async move { arena.respond(req).await }
+            async move { arena.respond_on(origin, req).await }
         });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(async move {
@@ -67,8 +73,10 @@ pub async fn serve(arena: Arena, listener: TcpListener) -> io::Result<()> {
 
 /// A running arena on a background thread. Dropping it stops the server.
 pub struct ArenaHandle {
-    /// Where it listens: always 127.0.0.1, with the actual port when `port` was 0.
+    /// Where it listens: always 127.0.0.1, with the actual port when `port` was 0. With
+    /// several origins, origin 0 (see [`ArenaHandle::origin_urls`] for all of them).
     pub addr: SocketAddr,
+    origin_addrs: Vec<SocketAddr>,
     /// The served arena: read its stats, change its latency, list its expected pages.
     pub arena: Arena,
     stop: Option<oneshot::Sender<()>>,
@@ -79,6 +87,19 @@ impl ArenaHandle {
     /// The base URL, `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Every origin's address, origin 0 (`addr`) first: one with `origins` = 1.
+    pub fn origin_addrs(&self) -> &[SocketAddr] {
+        &self.origin_addrs
+    }
+
+    /// Every origin's base URL (`http://127.0.0.1:PORT`, no trailing slash), origin 0 first.
+    pub fn origin_urls(&self) -> Vec<String> {
+        self.origin_addrs
+            .iter()
+            .map(|addr| format!("http://{addr}"))
+            .collect()
     }
 
     /// Stops the server and waits for its thread to finish (open connections are dropped).
@@ -125,25 +146,42 @@ fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4))
 }
 
-/// Binds `127.0.0.1:{config.port}` and serves a new arena for `config` on a background
-/// thread running its own multi-thread tokio runtime. Returns once the port is bound, so
-/// the URL is usable immediately.
+/// Binds `127.0.0.1:{port}`, or fails saying how to pick another port.
+fn bind(port: u16) -> io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot listen on 127.0.0.1:{port}: {e} (pick another port, or 0 for any free one)"
+            ),
+        )
+    })?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Binds `127.0.0.1:{config.port}` (and with `config.origins` = N > 1, N-1 more free ports
+/// of 127.0.0.1, one per origin) and serves a new arena for `config` on a background
+/// thread running its own multi-thread tokio runtime. Returns once every port is bound, so
+/// the URLs are usable immediately.
 ///
 /// Errors: the port is taken (pick another or use 0), or the runtime/thread cannot start.
 pub fn spawn(config: ArenaConfig) -> io::Result<ArenaHandle> {
-    let listener =
-        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot listen on 127.0.0.1:{}: {e} (pick another port, or 0 for any free one)",
-                    config.port
-                ),
-            )
-        })?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let arena = Arena::new(config);
+    let mut listeners = vec![bind(config.port)?];
+    for _ in 1..config.origin_count() {
+        listeners.push(bind(0)?);
+    }
+    let origin_addrs = listeners
+        .iter()
+        .map(std::net::TcpListener::local_addr)
+        .collect::<io::Result<Vec<SocketAddr>>>()?;
+    let addr = origin_addrs[0];
+    let urls = if origin_addrs.len() > 1 {
+        origin_addrs.iter().map(|a| format!("http://{a}")).collect()
+    } else {
+        Vec::new()
+    };
+    let arena = Arena::with_origins(config, urls);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads())
         .thread_name("silk-arena-worker")
@@ -154,16 +192,32 @@ pub fn spawn(config: ArenaConfig) -> io::Result<ArenaHandle> {
     let thread = std::thread::Builder::new()
         .name("silk-arena".to_string())
         .spawn(move || {
+            let mut listeners = listeners;
             runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener)?;
+                if listeners.len() == 1 {
+                    // One origin: served from this thread, exactly as before origins existed.
+                    let listener = TcpListener::from_std(listeners.remove(0))?;
+                    return tokio::select! {
+                        result = serve(served, listener) => result,
+                        _ = stopped => Ok(()),
+                    };
+                }
+                let mut servers = tokio::task::JoinSet::new();
+                for (origin, listener) in listeners.into_iter().enumerate() {
+                    let listener = TcpListener::from_std(listener)?;
+                    servers.spawn(serve_origin(served.clone(), listener, origin));
+                }
                 tokio::select! {
-                    result = serve(served, listener) => result,
+                    Some(result) = servers.join_next() => {
+                        result.unwrap_or_else(|e| Err(io::Error::other(e)))
+                    }
                     _ = stopped => Ok(()),
                 }
             })
         })?;
     Ok(ArenaHandle {
         addr,
+        origin_addrs,
         arena,
         stop: Some(stop),
         thread: Some(thread),

@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 
 use crate::config::ArenaConfig;
 use crate::faults;
+use crate::origins::Origins;
 use crate::prng::{Domain, SplitMix64};
 
 /// Pages per block; each block hosts a fixed set of special links.
@@ -79,15 +80,19 @@ pub(crate) struct Site {
     links: usize,
     seed: u64,
     faults: bool,
+    /// Origins the pages are spread over (`origins.rs`): product `i` lives on `i % origins`.
+    origins: usize,
 }
 
 impl Site {
-    pub(crate) fn new(config: &ArenaConfig) -> Site {
+    /// The graph of `config` served on `origins` origins (1: everything on one).
+    pub(crate) fn new(config: &ArenaConfig, origins: usize) -> Site {
         Site {
             pages: config.page_count(),
             links: config.link_count(),
             seed: config.seed,
             faults: config.faults,
+            origins: origins.max(1),
         }
     }
 
@@ -108,9 +113,27 @@ impl Site {
         self.links.min(self.pages)
     }
 
-    /// A product index taken modulo the page count, for fixed links on fault pages.
+    /// A product index taken modulo the page count, for fixed links on fault pages. With
+    /// several origins it is rounded down to a product of origin 0, where the fault pages
+    /// live, so their root-relative links name each product on its home origin.
     pub(crate) fn product(&self, i: usize) -> usize {
-        i % self.pages
+        let j = i % self.pages;
+        j - j % self.origins
+    }
+
+    /// The product page that links the special link `special` (see [`Site::specials`]).
+    pub(crate) fn special_page(&self, special: Special) -> usize {
+        match special {
+            Special::Redirect(r) => self.special_host(r, 0),
+            Special::Dead(g) => self.special_host(g / DEAD_PER_BLOCK, 1 + g % DEAD_PER_BLOCK),
+            Special::Private(n) => {
+                let k = n.saturating_sub(2);
+                self.special_host(
+                    k / PRIVATE_PER_BLOCK,
+                    1 + DEAD_PER_BLOCK + k % PRIVATE_PER_BLOCK,
+                )
+            }
+        }
     }
 
     fn blocks(&self) -> usize {
@@ -188,17 +211,31 @@ impl Site {
     }
 
     /// Every path a correct crawler starting at `/` records, sorted; see
-    /// [`crate::Arena::expected_pages`] for the exact contract.
-    pub(crate) fn expected_pages(&self) -> Vec<String> {
+    /// [`crate::Arena::expected_pages`] for the exact contract. With several origins each
+    /// is the URL on its home origin (the origin of the page linking it, for specials).
+    pub(crate) fn expected_pages(&self, origins: &Origins) -> Vec<String> {
         let mut set = BTreeSet::new();
-        set.insert("/".to_string());
-        set.insert("/private/open".to_string());
-        set.extend((0..self.pages).map(|i| format!("/p/{i}")));
-        set.extend((0..self.redirect_count()).map(|r| format!("/r/{r}")));
-        set.extend((0..self.dead_count()).map(|g| format!("/gone/{g}")));
+        let mut add = |home: usize, path: String| {
+            set.insert(origins.listed(home, &path));
+        };
+        add(0, "/".to_string());
+        add(0, "/private/open".to_string());
+        for i in 0..self.pages {
+            add(origins.spread(i), format!("/p/{i}"));
+        }
+        for r in 0..self.redirect_count() {
+            let host = self.special_page(Special::Redirect(r));
+            add(origins.spread(host), format!("/r/{r}"));
+        }
+        for g in 0..self.dead_count() {
+            let host = self.special_page(Special::Dead(g));
+            add(origins.spread(host), format!("/gone/{g}"));
+        }
         if self.faults {
-            set.insert(faults::INDEX.to_string());
-            set.extend(faults::LINKED.iter().map(|f| f.path.to_string()));
+            add(0, faults::INDEX.to_string());
+            for f in faults::LINKED {
+                add(0, f.path.to_string());
+            }
         }
         set.into_iter().collect()
     }
@@ -219,12 +256,15 @@ mod tests {
     use super::*;
 
     fn site(pages: usize, links: usize, seed: u64) -> Site {
-        Site::new(&ArenaConfig {
-            pages,
-            links,
-            seed,
-            ..ArenaConfig::default()
-        })
+        Site::new(
+            &ArenaConfig {
+                pages,
+                links,
+                seed,
+                ..ArenaConfig::default()
+            },
+            1,
+        )
     }
 
     #[test]
@@ -244,6 +284,11 @@ mod tests {
             }
             for r in 0..s.redirect_count() {
                 assert!(s.redirect_target(r).unwrap() < pages);
+            }
+            for i in 0..pages {
+                for special in s.specials(i) {
+                    assert_eq!(s.special_page(special), i, "{special:?}");
+                }
             }
             assert_eq!(s.redirect_target(s.redirect_count()), None);
         }
@@ -279,7 +324,7 @@ mod tests {
     #[test]
     fn expected_pages_counts() {
         let s = site(300, 10, 1);
-        let pages = s.expected_pages();
+        let pages = s.expected_pages(&Origins::single());
         // "/", "/private/open", 300 products, 3 redirects, 9 dead links, the fault pages.
         assert_eq!(pages.len(), 2 + 300 + 3 + 9 + 1 + faults::LINKED.len());
     }

@@ -13,6 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::faults;
+use crate::origins::OriginStats;
 
 /// A snapshot of the counters, as served by `GET /__stats` (same field names).
 ///
@@ -50,6 +51,10 @@ pub struct ArenaStats {
     pub bytes_sent: u64,
     /// Milliseconds since the arena started or was last reset.
     pub elapsed_ms: u64,
+    /// With several origins (`ArenaConfig::origins` > 1), each origin's counters, origin 0
+    /// first; empty (and left out of the JSON) with one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<OriginStats>,
 }
 
 #[derive(Default)]
@@ -182,6 +187,7 @@ impl Stats {
             by_status,
             bytes_sent: self.bytes_sent.load(Relaxed),
             elapsed_ms: u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
+            origins: Vec::new(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! interrupted, printing its address first so scripts can read it.
 
 use clap::Args;
-use silk_arena::{Arena, ArenaConfig};
+use silk_arena::{ArenaConfig, Site};
 use std::io::Write;
 
 #[derive(Debug, Args)]
@@ -35,6 +35,33 @@ pub struct ArenaArgs {
     /// (test rigs only; by default writes refuse cross-origin browser requests).
     #[arg(long)]
     pub test_control: bool,
+    /// Serve the site on N ports of 127.0.0.1 (origins sharing one state; pages link
+    /// across them), so per-host limits multiply by N. The first is --port, the others are
+    /// free ports, all printed. At most 64.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = crate::arena_cmd::parse_origins)]
+    pub origins: usize,
+    /// Which site: the synthetic shop, or the study notes' 250-film chart (10 chart pages,
+    /// 250 film pages, the HTML of the playground's demo films).
+    #[arg(long, value_enum, default_value_t = SiteArg::Shop)]
+    pub site: SiteArg,
+}
+
+/// An origin count: a whole number from 1 to [`silk_arena::MAX_ORIGINS`].
+pub fn parse_origins(text: &str) -> Result<usize, String> {
+    let max = silk_arena::MAX_ORIGINS;
+    match text.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "give the number of origins (ports of 127.0.0.1) as a whole number from 1 to {max}"
+        )),
+    }
+}
+
+/// `--site`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SiteArg {
+    Shop,
+    Films,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -48,41 +75,56 @@ pub fn run(args: ArenaArgs) -> i32 {
         faults: !args.no_faults,
         crawl_delay_s: args.crawl_delay,
         test_control: args.test_control,
+        origins: args.origins,
+        site: match args.site {
+            SiteArg::Shop => Site::Shop,
+            SiteArg::Films => Site::Films,
+        },
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let handle = match silk_arena::spawn(config.clone()) {
+        Ok(h) => h,
+        Err(e) => return crate::exit::failure(&e.to_string()),
+    };
+    let addr = handle.addr;
+    // Ignore a closed stdout: a script that read the address may have gone away.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "arena listening on http://{addr}");
+    match config.site {
+        Site::Shop => {
+            let _ = writeln!(
+                out,
+                "  {} product pages, {} links each, {} ms latency; stats at http://{addr}/__stats",
+                config.pages, config.links, config.latency_ms
+            );
+        }
+        Site::Films => {
+            let _ = writeln!(
+                out,
+                "  films: 10 chart pages and 250 film pages, {} ms latency per page; stats at http://{addr}/__stats",
+                config.latency_ms
+            );
+        }
+    }
+    let origins = handle.origin_urls();
+    if origins.len() > 1 {
+        let _ = writeln!(
+            out,
+            "  {} origins (pages link across them): {}",
+            origins.len(),
+            origins.join(" ")
+        );
+    }
+    let _ = out.flush();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => return crate::exit::failure(&format!("cannot start the runtime: {e}")),
     };
-    runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await {
-            Ok(l) => l,
-            Err(e) => {
-                return crate::exit::failure(&format!(
-                    "cannot listen on 127.0.0.1:{}: {e} (pick another --port, or 0 for any)",
-                    config.port
-                ))
-            }
-        };
-        let addr = listener.local_addr().expect("bound socket has an address");
-        // Ignore a closed stdout: a script that read the address may have gone away.
-        let mut out = std::io::stdout();
-        let _ = writeln!(out, "arena listening on http://{addr}");
-        let _ = writeln!(
-            out,
-            "  {} product pages, {} links each, {} ms latency; stats at http://{addr}/__stats",
-            config.pages, config.links, config.latency_ms
-        );
-        let _ = out.flush();
-        let arena = Arena::new(config);
-        tokio::select! {
-            r = silk_arena::serve(arena, listener) => match r {
-                Ok(()) => crate::exit::OK,
-                Err(e) => crate::exit::failure(&format!("arena stopped: {e}")),
-            },
-            _ = tokio::signal::ctrl_c() => crate::exit::OK,
-        }
-    })
+    let _ = runtime.block_on(tokio::signal::ctrl_c());
+    match handle.stop() {
+        Ok(()) => crate::exit::OK,
+        Err(e) => crate::exit::failure(&format!("arena stopped: {e}")),
+    }
 }

@@ -1,10 +1,12 @@
-//! `silk serve`: the playground, the demo site and a slow-on-purpose arena on 127.0.0.1.
+//! `silk serve`: the playground, the demo site and two slow-on-purpose arenas on 127.0.0.1.
 //!
 //! The page works from any static server; this one adds what a static server cannot:
-//! an arena (silk's synthetic test site) on a second port whose latency the page can turn
-//! up, so concurrency has real waits to overlap even on localhost; `/serve.json`, which
-//! tells the page where the arena is; and, with `--relay`, a fetching relay for sites that
-//! send no CORS headers (see `relay.rs` for why it is locked down the way it is).
+//! two arenas (silk's synthetic test sites: the shop, and the study notes' 250-film chart),
+//! each on several ports of its own (`sites.rs`: the browser's 6 connections per host
+//! multiply by the number of origins) with a latency the page can turn up, so concurrency
+//! has real waits to overlap even on localhost; `/serve.json`, which tells the page where
+//! they are; and, with `--relay`, a fetching relay for sites that send no CORS headers (see
+//! `relay.rs` for why it is locked down the way it is).
 //!
 //! Everything binds 127.0.0.1 only, and every request must name this server in its `Host`
 //! header (a DNS-rebinding page cannot borrow it). Control endpoints also refuse a foreign
@@ -17,8 +19,9 @@
 //! |---|---|
 //! | `/...` | files of `web/` (`--web DIR`), `index.html` for directories, except `/demo/lab/` |
 //! | `/?token=T` | with `--relay`: the link printed on the terminal; sets the relay cookie (`page.rs`) |
-//! | `/serve.json` | `{arena, arena_latency_ms, arena_pages, lab, relay: {endpoint, token} or null, version}`, no CORS headers; `token` is null without the relay cookie |
-//! | `POST /arena-latency?ms=N` | sets the arena's latency (0 to 10000 ms), answers `{latency_ms}` |
+//! | `/serve.json` | `{arena, arena_latency_ms, arena_pages, arena_origins, notes: {url, origins, latency_ms, pages, films}, lab, relay: {endpoint, token} or null, version}`, no CORS headers; `token` is null without the relay cookie; `arena_origins[0]` is `arena` |
+//! | `POST /arena-latency?ms=N` | sets the shop arena's latency (0 to 10000 ms), answers `{latency_ms}` |
+//! | `POST /notes-latency?ms=N` | sets the films arena's time per page (0 to 10000 ms), answers `{latency_ms}` |
 //! | `GET /relay?url=U` | with `--relay` and header `X-Silk-Token`: the relayed page |
 //!
 //! A third port, the lab (`lab.rs`), serves `web/demo/lab/`: test pages with live hostile
@@ -34,6 +37,7 @@ mod page;
 mod relay;
 mod reply;
 mod secret;
+mod sites;
 mod upstream;
 
 use hyper::body::Incoming;
@@ -83,8 +87,18 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub arena_pages: usize,
     /// Delay the arena adds before every page, in milliseconds (the page can change it).
-    #[arg(long, value_name = "MS", default_value_t = 100)]
+    #[arg(long, value_name = "MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub arena_latency_ms: u64,
+    /// Origins (ports of 127.0.0.1) the arena is spread over; pages link across them.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = crate::arena_cmd::parse_origins)]
+    pub arena_origins: usize,
+    /// Origins the films catalogue (the "Notes replay" preset) is spread over.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = crate::arena_cmd::parse_origins)]
+    pub notes_origins: usize,
+    /// Time each chart and film page of the films catalogue takes, in milliseconds (the
+    /// notes' 0.9 s per page at time scale 1/10; the page can change it).
+    #[arg(long, value_name = "MS", default_value_t = 90, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
+    pub notes_latency_ms: u64,
 }
 
 /// What every request handler may need.
@@ -95,8 +109,8 @@ struct State {
     hosts: [String; 2],
     /// `http://` + each of `hosts`: the only acceptable `Origin` headers.
     origins: [String; 2],
-    arena: silk_arena::Arena,
-    arena_url: String,
+    /// The shop and films arenas.
+    sites: sites::Sites,
     /// `127.0.0.1:PORT` and `localhost:PORT` of the lab (`lab.rs`).
     lab_hosts: [String; 2],
     lab_url: String,
@@ -131,14 +145,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
-    let arena = silk_arena::spawn(silk_arena::ArenaConfig {
-        port: 0,
-        pages: args.arena_pages,
-        latency_ms: args.arena_latency_ms,
-        faults: false,
-        ..silk_arena::ArenaConfig::default()
-    })
-    .map_err(|e| format!("cannot start the arena on 127.0.0.1: {e}"))?;
+    let sites = sites::Sites::start(
+        args.arena_pages,
+        args.arena_latency_ms,
+        args.arena_origins,
+        args.notes_latency_ms,
+        args.notes_origins,
+    )?;
     let lab = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1 for the lab pages: {e}"))?;
@@ -146,7 +159,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let relay = if args.relay {
-        let own = vec![addr.port(), lab_addr.port(), arena.addr.port()];
+        let mut own = vec![addr.port(), lab_addr.port()];
+        own.extend(sites.ports());
         Some(Relay::new(args.relay_allow_private, own)?)
     } else {
         None
@@ -154,12 +168,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let url = format!("http://{addr}/");
     say(&format!("playground: {url}"));
-    say(&format!(
-        "arena: {}/ ({} pages, {} ms latency; the page can change it)",
-        arena.url(),
-        args.arena_pages,
-        args.arena_latency_ms
-    ));
+    for line in sites.describe() {
+        say(&line);
+    }
     let lab_url = format!("http://{lab_addr}");
     say(&format!(
         "lab: {lab_url}/demo/lab/ (hostile test pages, on an origin of their own)"
@@ -188,8 +199,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             format!("http://127.0.0.1:{}", addr.port()),
             format!("http://localhost:{}", addr.port()),
         ],
-        arena_url: arena.url(),
-        arena: arena.arena.clone(),
+        sites,
         lab_hosts: [
             format!("127.0.0.1:{}", lab_addr.port()),
             format!("localhost:{}", lab_addr.port()),
@@ -208,7 +218,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             }
         })
         .await;
-    drop(arena);
     served
 }
 
@@ -287,7 +296,10 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Body> {
         }
     }
     let path = req.uri().path();
-    let control = matches!(path, "/serve.json" | "/arena-latency" | "/relay");
+    let control = matches!(
+        path,
+        "/serve.json" | "/arena-latency" | "/notes-latency" | "/relay"
+    );
     if control && !same_origin(state, req.headers()) {
         return reply::error(
             StatusCode::FORBIDDEN,
@@ -318,7 +330,14 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Body> {
                 .is_some_and(|r| page::has_token_cookie(req.headers(), &state.cookie, r.token()));
             reply::json(StatusCode::OK, &serve_json(state, authorized))
         }
-        (&Method::POST, "/arena-latency") => set_latency(state, req.uri().query()),
+        (&Method::POST, "/arena-latency") => {
+            set_latency(&state.sites.shop.arena, "/arena-latency", req.uri().query())
+        }
+        (&Method::POST, "/notes-latency") => set_latency(
+            &state.sites.notes.arena,
+            "/notes-latency",
+            req.uri().query(),
+        ),
         (&Method::GET, "/relay") => match &state.relay {
             Some(relay) => relay.handle(&req).await,
             None => reply::error(
@@ -327,8 +346,8 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Body> {
                 "the relay is off: restart with `silk serve --relay`",
             ),
         },
-        (_, "/serve.json" | "/arena-latency" | "/relay") => {
-            method_not_allowed(if path == "/arena-latency" {
+        (_, "/serve.json" | "/arena-latency" | "/notes-latency" | "/relay") => {
+            method_not_allowed(if path.ends_with("-latency") {
                 "POST"
             } else {
                 "GET"
@@ -360,29 +379,30 @@ fn same_origin(state: &State, headers: &hyper::HeaderMap) -> bool {
 /// What the page learns about this server. Sent without `Access-Control-Allow-Origin`, so
 /// a page from another origin cannot read it; the relay token only with the relay cookie.
 fn serve_json(state: &State, authorized: bool) -> serde_json::Value {
-    serde_json::json!({
-        "arena": state.arena_url,
-        "arena_latency_ms": state.arena.latency_ms(),
-        "arena_pages": state.arena.config().page_count(),
-        "lab": state.lab_url,
-        "relay": state.relay.as_ref().map(|r| serde_json::json!({
+    let mut json = state.sites.json();
+    json.insert("lab".into(), state.lab_url.clone().into());
+    json.insert(
+        "relay".into(),
+        serde_json::json!(state.relay.as_ref().map(|r| serde_json::json!({
             "endpoint": "/relay",
             "token": authorized.then(|| r.token()),
-        })),
-        "version": silk::VERSION,
-    })
+        }))),
+    );
+    json.insert("version".into(), silk::VERSION.into());
+    serde_json::Value::Object(json)
 }
 
-fn set_latency(state: &State, query: Option<&str>) -> Response<Body> {
+/// `POST {endpoint}?ms=N`: sets `arena`'s latency.
+fn set_latency(arena: &silk_arena::Arena, endpoint: &str, query: Option<&str>) -> Response<Body> {
     match reply::query_param(query, "ms").and_then(|ms| ms.parse::<u64>().ok()) {
         Some(ms) if ms <= MAX_LATENCY_MS => {
-            state.arena.set_latency_ms(ms);
+            arena.set_latency_ms(ms);
             reply::json(StatusCode::OK, &serde_json::json!({ "latency_ms": ms }))
         }
         _ => reply::error(
             StatusCode::BAD_REQUEST,
             "other",
-            format!("give the latency as /arena-latency?ms=N with N from 0 to {MAX_LATENCY_MS}"),
+            format!("give the latency as {endpoint}?ms=N with N from 0 to {MAX_LATENCY_MS}"),
         ),
     }
 }
