@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod links;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
