@@ -12,8 +12,11 @@ import { el, byId, clear } from './js/dom.js';
 import { Controls } from './js/controls.js';
 import { defaults, fromQuery, toQuery, toSpec, fromSpec, autostartOf } from './js/settings.js';
 import { presetSettings } from './js/presets.js';
-import { loadServeInfo, setArenaLatency, crawlOptions } from './js/server.js';
+import { loadServeInfo, setArenaLatency, setNotesLatency, crawlOptions } from './js/server.js';
 import { Timeline, legend, formatMs, scaleFor } from './js/timeline.js';
+import { CodesPanel } from './js/codes-panel.js';
+import { showCompare, resetCompare } from './js/compare-view.js';
+import { notesLatencyMs } from './js/notes.js';
 import { ResultsTable } from './js/results.js';
 import { SelectorTester } from './js/tester.js';
 import { hintFor, BROWSER_LIMITS } from './js/explain.js';
@@ -83,7 +86,8 @@ function initialSettings() {
   let preset = q.get('preset') || (q.has('url') ? 'custom' : 'demo');
   let preset_values = presetSettings(preset, info);
   if (!preset_values) {
-    notice('The Arena preset needs `silk serve` (it starts the arena); showing the demo instead.');
+    const what = preset === 'notes' ? 'The Notes replay preset needs `silk serve` (it serves the films catalogue)' : 'The Arena preset needs `silk serve` (it starts the arena)';
+    notice(`${what}; showing the demo instead.`);
     preset = 'demo';
     preset_values = presetSettings('demo', info);
     q.delete('preset');
@@ -158,6 +162,7 @@ async function runOne(spec, timeline, handler) {
         break;
       case 'progress':
         showCounters(ev.counters);
+        if (ev.counters.host_limits) timeline.setHostLimits(ev.counters.host_limits);
         break;
       case 'finished':
         timeline.finish(ev.stats.elapsed_ms);
@@ -221,7 +226,7 @@ async function begin() {
   }
   running = s;
   cancelled = false;
-  byId('compare-result').hidden = true;
+  resetCompare();
   byId('summary').textContent = '';
   byId('limits-banner').hidden = true;
   results.reset(toSpec(s).fields?.map((f) => f.name) ?? []);
@@ -232,6 +237,13 @@ async function begin() {
   if (s.preset === 'arena' && info) {
     try {
       await setArenaLatency(s.latency);
+    } catch (e) {
+      notice(e.message);
+    }
+  }
+  if (s.preset === 'notes' && info && info.notes) {
+    try {
+      await setNotesLatency(notesLatencyMs(s.scale));
     } catch (e) {
       notice(e.message);
     }
@@ -293,15 +305,10 @@ async function compare() {
     byId('caption-main').textContent = `Concurrent: concurrency ${s.c} · ${describe(par)}`;
     byId('summary').textContent = describe(par);
     if (!cancelled && !par.cancelled) {
-      const ratio = seq.elapsed_ms / Math.max(1, par.elapsed_ms);
-      const same = seq.pages === par.pages ? '' : ` (note: ${seq.pages} vs ${par.pages} records)`;
-      const out = byId('compare-result');
-      clear(out).append(
-        el('strong', { text: `${ratio.toFixed(1)}x faster` }),
-        ` at concurrency ${s.c}: ${formatMs(par.elapsed_ms)} instead of ${formatMs(seq.elapsed_ms)}${same}.`,
-      );
-      out.hidden = false;
-      out.dataset.ratio = ratio.toFixed(3);
+      showCompare({
+        s, seq, par, seqTimeline: timelines.seq, parTimeline: timelines.main, records: results.records,
+        latencyMs: latencyOf(s), notes: s.preset === 'notes',
+      });
     }
     end(par);
   } catch (e) {
@@ -309,6 +316,13 @@ async function compare() {
     current = null;
     setState('idle');
   }
+}
+
+/** The server's per-page wait for this crawl, when the page set it (arena, notes); else null. */
+function latencyOf(s) {
+  if (s.preset === 'arena' && info) return s.latency;
+  if (s.preset === 'notes' && info && info.notes) return notesLatencyMs(s.scale);
+  return null;
 }
 
 function cancel() {
@@ -368,6 +382,7 @@ async function main() {
   timelines.main = new Timeline(byId('timeline-main'), tooltip);
   timelines.seq = new Timeline(byId('timeline-seq'), tooltip);
   byId('legend').append(legend());
+  const codes = new CodesPanel(byId('codes-body'), [timelines.main, timelines.seq]);
   controls = new Controls({ onChange: syncUrl, onPreset: applyPreset });
   code = new CodePanel({
     onChange: syncUrl,
@@ -410,6 +425,7 @@ async function main() {
     + (info ? `served by silk serve${relayNote(info)}` : 'served by a static server: the demo works; the arena and relay need `silk serve`');
 
   controls.setAvailability(info);
+  codes.linkSources(info); // not awaited: links appear when the sources answer
   writeSettings(initialSettings());
   syncUrl();
   timelines.main.draw();

@@ -5,17 +5,20 @@
 // table. Every change calls `onChange`, which keeps the URL query (the share link) current.
 
 import { el, byId, clear } from './dom.js';
-import { MAX_CONCURRENCY } from './settings.js';
+import { MAX_CONCURRENCY, TIME_SCALES } from './settings.js';
+import { notesLatencyMs, describeScale } from './notes.js';
 
 export class Controls {
   /** `onChange()`: any setting changed; `onPreset(name)`: the preset menu changed. */
   constructor({ onChange, onPreset }) {
     this.onChange = onChange;
     this.f = Object.fromEntries(
-      ['preset', 'seeds', 'scope', 'max', 'depth', 'c', 'c-range', 'delay', 'robots', 'relay', 'latency', 'follow']
+      ['preset', 'seeds', 'scope', 'max', 'depth', 'c', 'c-range', 'per-host', 'delay', 'robots', 'relay', 'latency', 'scale', 'follow']
         .map((id) => [id, byId(id)]));
     this.fieldRows = byId('field-rows');
-    this.f.c.max = this.f['c-range'].max = String(MAX_CONCURRENCY);
+    this.f.c.max = this.f['c-range'].max = this.f['per-host'].max = String(MAX_CONCURRENCY);
+    for (const n of TIME_SCALES) this.f.scale.append(el('option', { value: String(n), text: `1/${n}` }));
+    this.f.scale.addEventListener('change', () => this.showScaleNote());
 
     // The slider and the number box are one setting.
     this.f['c-range'].addEventListener('input', () => { this.f.c.value = this.f['c-range'].value; });
@@ -31,11 +34,14 @@ export class Controls {
     byId('controls').addEventListener('change', () => this.onChange());
   }
 
-  /** Enables what /serve.json says is available (the arena preset, the relay). */
+  /** Enables what /serve.json says is available (the arena and notes presets, the relay). */
   setAvailability(info) {
     const arena = this.f.preset.querySelector('option[value="arena"]');
     arena.disabled = !(info && info.arena);
     arena.textContent = arena.disabled ? 'Arena (needs silk serve)' : 'Arena (silk serve, with latency)';
+    const notes = this.f.preset.querySelector('option[value="notes"]');
+    notes.disabled = !(info && info.notes && info.notes.url);
+    notes.textContent = notes.disabled ? 'Notes replay (needs silk serve)' : 'Notes replay (250 films, 4 origins, time-scaled)';
     // The token comes only with the cookie that the link printed by `silk serve` sets.
     this.relayAvailable = Boolean(info && info.relay && info.relay.token);
     this.f.relay.disabled = !this.relayAvailable;
@@ -49,6 +55,14 @@ export class Controls {
 
   showPresetRows() {
     byId('latency-row').hidden = this.f.preset.value !== 'arena';
+    byId('scale-row').hidden = this.f.preset.value !== 'notes';
+    this.showScaleNote();
+  }
+
+  /** What the time scale means, next to it: "each page answers in 90 ms; the notes: 0.9 s". */
+  showScaleNote() {
+    const scale = Number(this.f.scale.value) || 10;
+    byId('scale-note').textContent = describeScale(scale, notesLatencyMs(scale));
   }
 
   addFieldRow(field) {
@@ -84,10 +98,12 @@ export class Controls {
       max: num(this.f.max) || null,
       depth: num(this.f.depth),
       c: Math.min(MAX_CONCURRENCY, Math.max(1, num(this.f.c) || 1)),
+      perHost: num(this.f['per-host']) ? Math.min(MAX_CONCURRENCY, num(this.f['per-host'])) : null,
       delay: num(this.f.delay) || 0,
       robots: this.f.robots.checked,
       relay: this.f.relay.checked && Boolean(this.relayAvailable), // not .disabled: lock() sets it
       latency: num(this.f.latency) ?? 0,
+      scale: TIME_SCALES.includes(Number(this.f.scale.value)) ? Number(this.f.scale.value) : 10,
       follow: this.f.follow.value.trim(),
       fields,
     };
@@ -102,10 +118,12 @@ export class Controls {
     this.f.max.value = s.max ?? '';
     this.f.depth.value = s.depth ?? '';
     this.f.c.value = this.f['c-range'].value = String(s.c);
+    this.f['per-host'].value = s.perHost ?? '';
     this.f.delay.value = String(s.delay);
     this.f.robots.checked = s.robots;
     this.f.relay.checked = s.relay && Boolean(this.relayAvailable);
     this.f.latency.value = String(s.latency);
+    this.f.scale.value = String(s.scale);
     this.f.follow.value = s.follow;
     clear(this.fieldRows);
     for (const f of s.fields) this.addFieldRow(f);

@@ -25,6 +25,12 @@ export async function setArenaLatency(ms) {
   if (!resp.ok) throw new Error(`could not set the arena latency (HTTP ${resp.status})`);
 }
 
+/** Sets the notes' films' per-page time through `silk serve` (POST /notes-latency?ms=N). */
+export async function setNotesLatency(ms) {
+  const resp = await fetch(`notes-latency?ms=${encodeURIComponent(ms)}`, { method: 'POST' });
+  if (!resp.ok) throw new Error(`could not set the films' per-page time (HTTP ${resp.status})`);
+}
+
 /** The crawl options for `new Crawl(spec, options)`: the relay, when asked for and available. */
 export function crawlOptions(info, useRelay) {
   if (!useRelay || !info || !info.relay || !info.relay.token) return undefined;

@@ -7,14 +7,17 @@
 // step. Field strings use the CLI's `--field` syntax (NAME=CSS, NAME=CSS@attr, NAME[]=CSS)
 // so a playground link and a command line read the same.
 //
-// Query keys: preset, url (repeated), c, max, depth, delay, robots (0/1), scope, follow,
-// field (repeated), latency (arena preset), relay (1), autostart (1 or "compare"),
+// Query keys: preset, url (repeated), c, per_host, max, depth, delay, robots (0/1), scope,
+// follow, field (repeated), latency (arena preset), scale (notes preset: the time scale's
+// divisor, 1 to 50), relay (1), autostart (1 or "compare"),
 // handler (1: run the Code panel's handler), code (the handler's source, left out while it
 // is the preset's starter, as the demo's start URL is).
 
 import { starterFor } from './starters.js';
 
 export const MAX_CONCURRENCY = 64;
+/** The time scales the Notes replay preset offers (divisors: 10 means 1/10). */
+export const TIME_SCALES = [1, 2, 5, 10, 20, 50];
 
 /** Settings with every key present. */
 export function defaults() {
@@ -25,10 +28,12 @@ export function defaults() {
     max: 300,
     depth: null,
     c: 8,
+    perHost: null, // null: follows the concurrency
     delay: 0,
     robots: true,
     relay: false,
     latency: 100,
+    scale: 10,
     follow: '',
     fields: [],
     handler: false,
@@ -75,6 +80,7 @@ export function fromQuery(search, base = defaults()) {
     if (!q.has('preset')) s.preset = 'custom';
   }
   if (q.has('c')) s.c = int(q.get('c'), { min: 1, max: MAX_CONCURRENCY }) ?? s.c;
+  if (q.has('per_host')) s.perHost = int(q.get('per_host'), { min: 1, max: MAX_CONCURRENCY });
   if (q.has('max')) s.max = int(q.get('max'), { min: 1 });
   if (q.has('depth')) s.depth = int(q.get('depth'));
   if (q.has('delay')) s.delay = int(q.get('delay')) ?? 0;
@@ -83,6 +89,7 @@ export function fromQuery(search, base = defaults()) {
   if (q.has('scope') && ['host', 'domain', 'any'].includes(q.get('scope'))) s.scope = q.get('scope');
   if (q.has('follow')) s.follow = q.get('follow');
   if (q.has('latency')) s.latency = int(q.get('latency'), { max: 10000 }) ?? s.latency;
+  if (q.has('scale') && TIME_SCALES.includes(Number(q.get('scale')))) s.scale = Number(q.get('scale'));
   if (q.has('field')) s.fields = q.getAll('field').map(parseField).filter(Boolean);
   if (q.has('handler')) s.handler = ['1', 'true', 'on', 'yes'].includes(q.get('handler'));
   if (q.has('code')) s.code = q.get('code');
@@ -105,6 +112,7 @@ export function toQuery(s) {
   q.set('preset', s.preset);
   if (s.preset === 'custom') for (const u of s.seeds) q.append('url', u);
   q.set('c', String(s.c));
+  if (s.perHost !== null) q.set('per_host', String(s.perHost));
   if (s.max !== null) q.set('max', String(s.max));
   if (s.depth !== null) q.set('depth', String(s.depth));
   if (s.delay) q.set('delay', String(s.delay));
@@ -113,6 +121,7 @@ export function toQuery(s) {
   if (s.scope !== 'host') q.set('scope', s.scope);
   if (s.follow) q.set('follow', s.follow);
   if (s.preset === 'arena') q.set('latency', String(s.latency));
+  if (s.preset === 'notes') q.set('scale', String(s.scale));
   for (const f of s.fields) q.append('field', formatField(f));
   if (s.handler) q.set('handler', '1');
   if (s.code !== starterFor(s.preset)) q.set('code', s.code);
@@ -121,15 +130,15 @@ export function toQuery(s) {
 
 /**
  * The crawl spec for `s`, optionally at another concurrency (the compare view's
- * sequential run). `per_host` follows the concurrency knob: a playground crawl is usually
- * one host, and the knob should do what it says.
+ * sequential run). `per_host` follows the concurrency knob unless the per-host limit is
+ * set: a playground crawl is usually one host, and the knob should do what it says.
  */
 export function toSpec(s, { concurrency = s.c } = {}) {
   const spec = {
     seeds: s.seeds,
     scope: s.scope,
     concurrency,
-    per_host: concurrency,
+    per_host: Math.min(s.perHost ?? concurrency, concurrency),
     delay_ms: s.delay,
     robots: s.robots,
   };
@@ -168,6 +177,9 @@ export function fromSpec(spec, base = defaults()) {
   s.seeds = spec.seeds;
   if (['host', 'domain', 'any'].includes(spec.scope)) s.scope = spec.scope;
   if ('concurrency' in spec) s.c = int(spec.concurrency, { min: 1, max: MAX_CONCURRENCY }) ?? s.c;
+  // A per_host equal to the concurrency is what the knob alone gives.
+  const perHost = 'per_host' in spec ? int(spec.per_host, { min: 1, max: MAX_CONCURRENCY }) : null;
+  s.perHost = perHost !== null && perHost < s.c ? perHost : null;
   s.max = 'max_pages' in spec ? int(spec.max_pages, { min: 1 }) : null;
   s.depth = 'max_depth' in spec ? int(spec.max_depth) : null;
   s.delay = int(spec.delay_ms) ?? 0;

@@ -88,7 +88,8 @@ async function onPage(page) {
 }
 `;
 
-const STARTERS = { demo: DEMO, arena: ARENA, custom: GENERIC };
+// The notes' films use the demo's HTML and selectors.
+const STARTERS = { demo: DEMO, arena: ARENA, notes: DEMO, custom: GENERIC };
 
 /** The starter code for a preset (the generic one for custom crawls). */
 export function starterFor(preset) {
