@@ -43,6 +43,7 @@ test('timeline: one origin keeps slots; several group lanes by origin, labels sh
   t.request({ url: 'http://127.0.0.1:2/x', slot: 1, started_ms: 1 });
   t.request({ url: 'http://127.0.0.1:2/y', slot: 2, started_ms: 2 });
   assert.equal(t.grouped, true);
+  t.publish(); // draw() does this once per frame
   assert.deepEqual(JSON.parse(canvas.dataset.groups).map((g) => g.lanes), [1, 2]);
   const group = t.hosts.groups[1];
   assert.equal(t.groupLabel(group), '127.0.0.1:2 · 2 lanes · 2 requests', 'no limit without host_limits');

@@ -90,6 +90,15 @@ export class Timeline {
     this.canvas = canvas;
     this.tooltip = tooltip;
     this.highlight = null; // null, 'lanes', 'bars', 'groups' or 'plot' (the codes panel's hover)
+    // The canvas's CSS width, kept current by a ResizeObserver: reading clientWidth in every
+    // frame would force a synchronous layout of the whole page (the results table grows
+    // while a crawl runs), which costs the tab more than the drawing itself.
+    this.cssWidth = null;
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver((entries) => {
+        this.cssWidth = entries[entries.length - 1].contentRect.width || null;
+      }).observe(canvas);
+    }
     this.reset(1);
     canvas.addEventListener('mousemove', (e) => this.hover(e));
     canvas.addEventListener('mouseleave', () => this.hideTooltip());
@@ -141,7 +150,7 @@ export class Timeline {
     this.bars.push(bar);
     this.pending.set(ev.url, bar);
     this.hosts.place(bar);
-    this.publish();
+    this.dirty = true;
   }
 
   /** A `record` event: its bar closes (or appears, for URLs never requested, e.g. robots). */
@@ -162,7 +171,7 @@ export class Timeline {
     bar.label = r.error ? `${r.status ?? ''} ${r.error.kind}`.trim() : String(r.status);
     if (!placed) {
       this.hosts.place(bar);
-      this.publish();
+      this.dirty = true;
     }
   }
 
@@ -180,6 +189,7 @@ export class Timeline {
       bar.label = 'aborted';
     }
     this.pending.clear();
+    this.publish();
   }
 
   /** Per-host lanes and requests, also on the canvas as `data-groups` (tests, tools). */
@@ -187,7 +197,9 @@ export class Timeline {
     return this.hosts.summary();
   }
 
+  /** Writes the summary onto the canvas (once per drawn frame at most, and at the end). */
   publish() {
+    this.dirty = false;
     this.canvas.dataset.groups = JSON.stringify(this.grouped ? this.summary() : []);
     this.canvas.setAttribute('aria-label', this.grouped
       ? `timeline, ${this.hosts.size} hosts: ${this.summary().map((g) => `${g.origin} ${g.lanes} lanes`).join(', ')}`
@@ -224,7 +236,7 @@ export class Timeline {
 
   /** Geometry for the current size and lane count. */
   layout() {
-    const width = Math.max(200, this.canvas.clientWidth || 600);
+    const width = Math.max(200, this.cssWidth ?? (this.canvas.clientWidth || 600));
     const lanes = this.grouped ? Math.max(1, this.hosts.laneCount) : this.lanes;
     const heads = this.grouped ? this.hosts.size * HEADER : 0;
     const laneH = Math.max(3, Math.min(20, Math.floor(Math.max(MAX_PLOT - heads, 60) / lanes)));
@@ -247,6 +259,7 @@ export class Timeline {
 
   /** Redraws everything. Cheap enough to call every animation frame. */
   draw() {
+    if (this.dirty) this.publish();
     const g = this.layout();
     const dpr = window.devicePixelRatio || 1;
     if (this.canvas.style.height !== `${g.height}px`) this.canvas.style.height = `${g.height}px`;
