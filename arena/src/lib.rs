@@ -7,6 +7,18 @@
 //! (`/__stats`) and knows what a correct crawler must find (`/__pages`), so a test can check
 //! a crawl against ground truth.
 //!
+//! Two more shapes, both off by default (the default arena is byte for byte the one above):
+//!
+//! - **Several origins** ([`ArenaConfig::origins`] = N): [`spawn`] listens on N ports of
+//!   127.0.0.1 sharing one state; product `i` lives on origin `i % N` (everything else on
+//!   origin 0) and links to a page of another origin are absolute URLs of its home origin,
+//!   so per-host limits (a crawler's, the browser's 6 connections) multiply by N.
+//!   `/__pages` then lists absolute home-origin URLs, and `/__stats` adds `origins`: each
+//!   origin's requests and requests in flight (see `origins.rs`).
+//! - **The films site** ([`ArenaConfig::site`] = [`Site::Films`]): the study notes' chart of
+//!   250 films, `/` and `/chart/{1..10}` (25 films each) and `/film/{1..250}`, with the HTML
+//!   and class names of the playground's demo site (see `films_pages.rs`).
+//!
 //! ```no_run
 //! let handle = silk_arena::spawn(silk_arena::ArenaConfig::default())?;
 //! println!("crawl {}/", handle.url());
@@ -73,5 +85,5 @@ pub use config::{ArenaConfig, Site, MAX_ORIGINS};
 pub use control::MAX_LATENCY_MS;
 pub use faults::{ConnectionDropped, RobotsFault};
 pub use origins::OriginStats;
-pub use server::{serve, serve_origin, spawn, ArenaHandle};
+pub use server::{serve, serve_origin, serve_origins, spawn, ArenaHandle};
 pub use stats::ArenaStats;

@@ -71,6 +71,23 @@ pub async fn serve_origin(arena: Arena, listener: TcpListener, origin: usize) ->
     }
 }
 
+/// Serves `arena` on `listeners`, origin `i` on `listeners[i]` (see
+/// [`Arena::with_origins`]), each on a task of its own, until one of them fails (never
+/// `Ok`, like [`serve`]).
+pub async fn serve_origins(arena: Arena, listeners: Vec<TcpListener>) -> io::Result<()> {
+    let mut servers = tokio::task::JoinSet::new();
+    for (origin, listener) in listeners.into_iter().enumerate() {
+        servers.spawn(serve_origin(arena.clone(), listener, origin));
+    }
+    match servers.join_next().await {
+        Some(result) => result.unwrap_or_else(|e| Err(io::Error::other(e))),
+        None => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no listener to serve the arena on",
+        )),
+    }
+}
+
 /// A running arena on a background thread. Dropping it stops the server.
 pub struct ArenaHandle {
     /// Where it listens: always 127.0.0.1, with the actual port when `port` was 0. With
@@ -202,15 +219,12 @@ pub fn spawn(config: ArenaConfig) -> io::Result<ArenaHandle> {
                         _ = stopped => Ok(()),
                     };
                 }
-                let mut servers = tokio::task::JoinSet::new();
-                for (origin, listener) in listeners.into_iter().enumerate() {
-                    let listener = TcpListener::from_std(listener)?;
-                    servers.spawn(serve_origin(served.clone(), listener, origin));
-                }
+                let listeners = listeners
+                    .into_iter()
+                    .map(TcpListener::from_std)
+                    .collect::<io::Result<Vec<_>>>()?;
                 tokio::select! {
-                    Some(result) = servers.join_next() => {
-                        result.unwrap_or_else(|e| Err(io::Error::other(e)))
-                    }
+                    result = serve_origins(served, listeners) => result,
                     _ = stopped => Ok(()),
                 }
             })

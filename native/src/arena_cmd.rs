@@ -2,7 +2,7 @@
 //! interrupted, printing its address first so scripts can read it.
 
 use clap::Args;
-use silk_arena::{ArenaConfig, Site};
+use silk_arena::{Arena, ArenaConfig, Site};
 use std::io::Write;
 
 #[derive(Debug, Args)]
@@ -81,11 +81,65 @@ pub fn run(args: ArenaArgs) -> i32 {
             SiteArg::Films => Site::Films,
         },
     };
-    let handle = match silk_arena::spawn(config.clone()) {
-        Ok(h) => h,
-        Err(e) => return crate::exit::failure(&e.to_string()),
+    // One runtime for the servers and Ctrl-C, as `silk bench` measures it: no second runtime
+    // (each would have a signal driver of its own) and, with one origin, the accept loop on
+    // this thread as it always was.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return crate::exit::failure(&format!("cannot start the runtime: {e}")),
     };
-    let addr = handle.addr;
+    runtime.block_on(async move {
+        let mut listeners = Vec::new();
+        for origin in 0..config.origin_count() {
+            let port = if origin == 0 { config.port } else { 0 };
+            match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => listeners.push(l),
+                Err(e) => {
+                    return crate::exit::failure(&format!(
+                        "cannot listen on 127.0.0.1:{port}: {e} (pick another --port, or 0 for any)"
+                    ))
+                }
+            }
+        }
+        let urls: Vec<String> = listeners
+            .iter()
+            .map(|l| {
+                format!(
+                    "http://{}",
+                    l.local_addr().expect("bound socket has an address")
+                )
+            })
+            .collect();
+        print_banner(&config, &urls);
+        if listeners.len() == 1 {
+            let arena = Arena::new(config);
+            let listener = listeners.remove(0);
+            return tokio::select! {
+                r = silk_arena::serve(arena, listener) => stopped(r),
+                _ = tokio::signal::ctrl_c() => crate::exit::OK,
+            };
+        }
+        let arena = Arena::with_origins(config, urls);
+        tokio::select! {
+            r = silk_arena::serve_origins(arena, listeners) => stopped(r),
+            _ = tokio::signal::ctrl_c() => crate::exit::OK,
+        }
+    })
+}
+
+fn stopped(result: std::io::Result<()>) -> i32 {
+    match result {
+        Ok(()) => crate::exit::OK,
+        Err(e) => crate::exit::failure(&format!("arena stopped: {e}")),
+    }
+}
+
+/// The address first (scripts read `arena listening on URL`), then what is served.
+fn print_banner(config: &ArenaConfig, urls: &[String]) {
+    let addr = urls[0].trim_start_matches("http://");
     // Ignore a closed stdout: a script that read the address may have gone away.
     let mut out = std::io::stdout();
     let _ = writeln!(out, "arena listening on http://{addr}");
@@ -105,26 +159,13 @@ pub fn run(args: ArenaArgs) -> i32 {
             );
         }
     }
-    let origins = handle.origin_urls();
-    if origins.len() > 1 {
+    if urls.len() > 1 {
         let _ = writeln!(
             out,
             "  {} origins (pages link across them): {}",
-            origins.len(),
-            origins.join(" ")
+            urls.len(),
+            urls.join(" ")
         );
     }
     let _ = out.flush();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return crate::exit::failure(&format!("cannot start the runtime: {e}")),
-    };
-    let _ = runtime.block_on(tokio::signal::ctrl_c());
-    match handle.stop() {
-        Ok(()) => crate::exit::OK,
-        Err(e) => crate::exit::failure(&format!("arena stopped: {e}")),
-    }
 }
