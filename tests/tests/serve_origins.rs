@@ -330,3 +330,25 @@ fn the_relay_reaches_every_origin_of_both_arenas() {
         assert_eq!(status, 200, "{url}: {body}");
     }
 }
+
+#[test]
+fn the_engine_sources_are_served_as_text_and_nothing_else() {
+    let serve = Serve::start(&[]);
+    assert_eq!(serve.info()["source"], "/source/");
+    let (status, text) = serve.request("GET", "/source/crate/src/engine/mod.rs", &[]);
+    assert_eq!(status, 200);
+    let on_disk = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crate/src/engine/mod.rs"),
+    )
+    .unwrap();
+    assert_eq!(text, on_disk, "the file's bytes");
+    for bad in [
+        "/source/crate/src/../Cargo.toml",
+        "/source/crate/src/%2e%2e/Cargo.rs",
+        "/source/crate/Cargo.toml",
+        "/source/native/src/main.rs",
+        "/source/crate/src/no_such_module.rs",
+    ] {
+        assert_eq!(serve.request("GET", bad, &[]).0, 404, "{bad}");
+    }
+}

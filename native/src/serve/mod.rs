@@ -22,6 +22,7 @@
 //! | `/serve.json` | `{arena, arena_latency_ms, arena_pages, arena_origins, notes: {url, origins, latency_ms, pages, films}, lab, relay: {endpoint, token} or null, version}`, no CORS headers; `token` is null without the relay cookie; `arena_origins[0]` is `arena` |
 //! | `POST /arena-latency?ms=N` | sets the shop arena's latency (0 to 10000 ms), answers `{latency_ms}` |
 //! | `POST /notes-latency?ms=N` | sets the films arena's time per page (0 to 10000 ms), answers `{latency_ms}` |
+//! | `GET /source/crate/src/NAME.rs` | the engine's sources as plain text (`source.rs`); `/serve.json` says `"source": "/source/"` when this tree has them, else `null` |
 //! | `GET /relay?url=U` | with `--relay` and header `X-Silk-Token`: the relayed page |
 //!
 //! A third port, the lab (`lab.rs`), serves `web/demo/lab/`: test pages with live hostile
@@ -38,6 +39,7 @@ mod relay;
 mod reply;
 mod secret;
 mod sites;
+mod source;
 mod upstream;
 
 use hyper::body::Incoming;
@@ -111,6 +113,8 @@ struct State {
     origins: [String; 2],
     /// The shop and films arenas.
     sites: sites::Sites,
+    /// The engine's source directory (`source.rs`), if the source tree is here.
+    source: Option<PathBuf>,
     /// `127.0.0.1:PORT` and `localhost:PORT` of the lab (`lab.rs`).
     lab_hosts: [String; 2],
     lab_url: String,
@@ -200,6 +204,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             format!("http://localhost:{}", addr.port()),
         ],
         sites,
+        source: source::root(),
         lab_hosts: [
             format!("127.0.0.1:{}", lab_addr.port()),
             format!("localhost:{}", lab_addr.port()),
@@ -353,6 +358,9 @@ async fn route(state: &State, req: Request<Incoming>) -> Response<Body> {
                 "GET"
             })
         }
+        (&Method::GET | &Method::HEAD, _) if path.starts_with(source::PREFIX) => {
+            source::serve(state.source.as_deref(), path, req.method() == Method::HEAD).await
+        }
         (&Method::GET, _) => files::serve(&state.root, path, false).await,
         (&Method::HEAD, _) => files::serve(&state.root, path, true).await,
         _ => method_not_allowed("GET, HEAD"),
@@ -387,6 +395,10 @@ fn serve_json(state: &State, authorized: bool) -> serde_json::Value {
             "endpoint": "/relay",
             "token": authorized.then(|| r.token()),
         }))),
+    );
+    json.insert(
+        "source".into(),
+        state.source.as_ref().map(|_| source::PREFIX).into(),
     );
     json.insert("version".into(), silk::VERSION.into());
     serde_json::Value::Object(json)
