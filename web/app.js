@@ -252,6 +252,7 @@ async function begin() {
 }
 
 function end(stats) {
+  results.flush();
   byId('pages-count').textContent = results.records.length;
   handlers.finish(stats, items.count, results.records.find((r) => r.error?.kind === 'handler'));
   setState(cancelled || stats?.cancelled ? 'cancelled' : 'done');

@@ -132,9 +132,10 @@ test('notes replay: concurrency 24 over 4 origins comes near the notes\' 21.8x',
     // The run view (compare, tables, timelines) and the codes panel below it.
     const top = await page.locator('#run-view').boundingBox();
     const bottom = await page.locator('#codes').boundingBox();
+    const scrollY = await page.evaluate(() => window.scrollY); // boxes are in viewport terms
     await page.screenshot({
       path: docs, fullPage: true,
-      clip: { x: top.x - 8, y: top.y - 8, width: top.width + 16, height: bottom.y + bottom.height - top.y + 16 },
+      clip: { x: top.x - 8, y: top.y + scrollY - 8, width: top.width + 16, height: bottom.y + bottom.height - top.y + 16 },
     });
   }
   await page.mouse.move(0, 0);
