@@ -138,3 +138,52 @@ fn shop_on_three_origins_fetched_once_each_two_per_origin() {
         assert!(r["final_url"].as_str().unwrap().contains("/p/"), "{r}");
     }
 }
+
+#[test]
+fn silk_arena_prints_every_origin_and_refuses_a_bad_count() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(silk_tests::silk_bin())
+        .args(["arena", "--port", "0", "--origins", "3", "--no-faults"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("silk arena starts");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let lines: Vec<String> = (0..3)
+        .map(|_| {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            line.trim().to_string()
+        })
+        .collect();
+    let first = lines[0]
+        .strip_prefix("arena listening on ")
+        .expect("the address first");
+    let printed: Vec<&str> = lines[2]
+        .strip_prefix("3 origins (pages link across them): ")
+        .unwrap_or_else(|| panic!("{lines:?}"))
+        .split(' ')
+        .collect();
+    let stats = get_json(&format!("{first}/__stats"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let served: Vec<&str> = stats["origins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(printed, served);
+    assert_eq!(printed[0], first);
+
+    for bad in ["0", "65", "x"] {
+        let o = silk_tests::silk(&["arena", "--port", "0", "--origins", bad]);
+        assert_eq!(o.status.code(), Some(2), "--origins {bad}");
+        assert!(
+            silk_tests::stderr(&o).contains("from 1 to 64"),
+            "{}",
+            silk_tests::stderr(&o)
+        );
+    }
+}
