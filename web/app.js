@@ -176,8 +176,19 @@ async function runOne(spec, timeline, handler) {
   return stats;
 }
 
-/** Redraws the timelines every frame while a crawl runs; one time scale when comparing. */
-function animate() {
+/**
+ * Redraws the timelines while a crawl runs, at most every DRAW_EVERY_MS (each redraw makes
+ * the browser paint, and hit-test under the pointer, on the tab's one thread, the engine's
+ * too); one time scale when comparing.
+ */
+const DRAW_EVERY_MS = 66;
+let lastDraw = -Infinity;
+function animate(now = performance.now()) {
+  if (document.body.dataset.state === 'running') {
+    requestAnimationFrame(animate);
+    if (now - lastDraw < DRAW_EVERY_MS) return;
+  }
+  lastDraw = now;
   const seq = timelines.seq;
   const main = timelines.main;
   if (comparing) {
@@ -189,7 +200,6 @@ function animate() {
     main.scaleMs = null;
   }
   main.draw();
-  if (document.body.dataset.state === 'running') requestAnimationFrame(animate);
 }
 
 function describe(stats) {

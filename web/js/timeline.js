@@ -3,8 +3,9 @@
 // crawl spans several origins the lanes are grouped by origin instead (js/lanes.js: a label
 // per group, a request in the first free lane of its host), so per-host limits show.
 //
-// Why a canvas: a crawl is 1 to 500+ bars that change every frame while it runs; one
-// canvas redrawn per animation frame stays smooth where hundreds of DOM nodes would not,
+// Why a canvas: a crawl is 1 to 500+ bars that change constantly while it runs; one
+// canvas redrawn about 15 times a second (app.js) stays smooth where hundreds of DOM nodes
+// would not,
 // and it never renders crawled text (URLs appear only in the hover tooltip, as text).
 // The time scale is a parameter so the compare view can draw two crawls on ONE scale:
 // then the sequential run's long single lane and the concurrent run's short stack of
