@@ -25,6 +25,7 @@ use crate::calendar;
 use crate::config::ArenaConfig;
 use crate::control::{self, Caller, MAX_LATENCY_MS};
 use crate::faults::{self, ConnectionDropped, FaultState};
+use crate::overload::Overload;
 use crate::pages;
 use crate::reply;
 use crate::site::{parse_index, Site};
@@ -44,6 +45,7 @@ struct Inner {
     stats: Arc<Stats>,
     faults: FaultState,
     latency_ms: AtomicU64,
+    overload: Overload,
 }
 
 impl std::fmt::Debug for Arena {
@@ -66,6 +68,7 @@ impl Arena {
                 stats: Arc::new(Stats::new()),
                 faults: FaultState::default(),
                 latency_ms: AtomicU64::new(config.latency_ms.min(MAX_LATENCY_MS)),
+                overload: Overload::new(config.overload_limit),
                 config,
             }),
         }
@@ -79,13 +82,16 @@ impl Arena {
 
     /// A snapshot of the counters (the same JSON `GET /__stats` serves).
     pub fn stats(&self) -> ArenaStats {
-        self.inner.stats.snapshot()
+        let mut stats = self.inner.stats.snapshot();
+        stats.overload_503s = self.inner.overload.refused();
+        stats
     }
 
     /// Zeroes the counters and the 429/503 fault state, like `GET /__reset`.
     pub fn reset(&self) {
         self.inner.stats.reset();
         self.inner.faults.reset();
+        self.inner.overload.reset();
     }
 
     /// How many times each path+query was fetched (page requests only), like `/__fetched`.
@@ -187,17 +193,24 @@ impl Arena {
             return Ok(with_cors(resp));
         }
 
-        let in_flight = if path == "/robots.txt" {
+        let (in_flight, admitted) = if path == "/robots.txt" {
             stats.robots();
-            None
+            (None, None)
         } else {
-            Some(stats.page(&path, &path_and_query))
+            match inner.overload.admit() {
+                Ok(admitted) => (Some(stats.page(&path, &path_and_query)), admitted),
+                Err(busy) => {
+                    stats.status(busy.status().as_u16());
+                    return Ok(with_cors(busy));
+                }
+            }
         };
         let latency = self.latency_ms();
         if latency > 0 {
             precise_sleep(Duration::from_millis(latency)).await;
         }
         let resp = self.route(&path, host.as_deref(), &headers)?;
+        drop(admitted);
         stats.status(resp.status().as_u16());
         Ok(with_cors(metered(resp, Arc::clone(stats), in_flight)))
     }

@@ -35,6 +35,9 @@ pub struct ArenaConfig {
     /// origin, with CORS headers (a test rig that resets the arena from a browser). `false`
     /// (the default): they refuse cross-origin browser requests and send no CORS headers.
     pub test_control: bool,
+    /// Overload mode: a site page request arriving while this many are being worked on is
+    /// answered 503 at once (see `overload.rs`); `None` (the default): no such limit.
+    pub overload_limit: Option<usize>,
 }
 
 impl Default for ArenaConfig {
@@ -49,6 +52,7 @@ impl Default for ArenaConfig {
             faults: true,
             crawl_delay_s: None,
             test_control: false,
+            overload_limit: None,
         }
     }
 }

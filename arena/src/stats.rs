@@ -50,6 +50,10 @@ pub struct ArenaStats {
     pub bytes_sent: u64,
     /// Milliseconds since the arena started or was last reset.
     pub elapsed_ms: u64,
+    /// 503s answered by the overload mode (see `overload.rs`); such requests are not page
+    /// requests.
+    #[serde(default)]
+    pub overload_503s: u64,
 }
 
 #[derive(Default)]
@@ -182,6 +186,7 @@ impl Stats {
             by_status,
             bytes_sent: self.bytes_sent.load(Relaxed),
             elapsed_ms: u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
+            overload_503s: 0,
         }
     }
 

@@ -35,6 +35,10 @@ pub struct ArenaArgs {
     /// (test rigs only; by default writes refuse cross-origin browser requests).
     #[arg(long)]
     pub test_control: bool,
+    /// Overload mode: answer 503 at once to a page request that arrives while N are being
+    /// worked on (a server with a full worker pool; AutoThrottle's test).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub overload: Option<u64>,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -48,6 +52,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         faults: !args.no_faults,
         crawl_delay_s: args.crawl_delay,
         test_control: args.test_control,
+        overload_limit: args.overload.map(|n| n as usize),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -75,6 +80,9 @@ pub fn run(args: ArenaArgs) -> i32 {
             "  {} product pages, {} links each, {} ms latency; stats at http://{addr}/__stats",
             config.pages, config.links, config.latency_ms
         );
+        if let Some(n) = config.overload_limit {
+            let _ = writeln!(out, "  overload mode: 503 above {n} requests at once");
+        }
         let _ = out.flush();
         let arena = Arena::new(config);
         tokio::select! {
