@@ -200,8 +200,8 @@ impl Arena {
             match inner.overload.admit() {
                 Ok(admitted) => (Some(stats.page(&path, &path_and_query)), admitted),
                 Err(busy) => {
-                    stats.status(busy.status().as_u16());
-                    return Ok(with_cors(busy));
+                    stats.status(StatusCode::SERVICE_UNAVAILABLE.as_u16());
+                    return Ok(with_cors(busy.response()));
                 }
             }
         };

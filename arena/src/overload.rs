@@ -28,6 +28,26 @@ pub(crate) struct Overload {
     refused: AtomicU64,
 }
 
+/// A refused request: [`Busy::response`] is its answer.
+#[derive(Debug)]
+pub(crate) struct Busy {
+    limit: usize,
+}
+
+impl Busy {
+    /// `503 Service Unavailable`, at once, saying why.
+    pub(crate) fn response(&self) -> Response<BoxBody> {
+        let mut resp = reply::bytes(
+            StatusCode::SERVICE_UNAVAILABLE,
+            reply::TEXT_UTF8,
+            format!("overloaded: more than {} requests at once\n", self.limit),
+        );
+        resp.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
 /// One admitted request: it counts against the capacity until dropped.
 pub(crate) struct Admitted<'a>(&'a Overload);
 
@@ -45,10 +65,10 @@ impl Overload {
         }
     }
 
-    /// Admits a site page request (holding a place until the guard drops), or returns the
-    /// 503 to answer at once. Without a limit, every request is admitted and nothing is
-    /// counted.
-    pub(crate) fn admit(&self) -> Result<Option<Admitted<'_>>, Response<BoxBody>> {
+    /// Admits a site page request (holding a place until the guard drops), or refuses it
+    /// (answer [`Busy::response`] at once). Without a limit, every request is admitted and
+    /// nothing is counted.
+    pub(crate) fn admit(&self) -> Result<Option<Admitted<'_>>, Busy> {
         let Some(limit) = self.limit else {
             return Ok(None);
         };
@@ -58,14 +78,7 @@ impl Overload {
         }
         self.working.fetch_sub(1, Relaxed);
         self.refused.fetch_add(1, Relaxed);
-        let mut resp = reply::bytes(
-            StatusCode::SERVICE_UNAVAILABLE,
-            reply::TEXT_UTF8,
-            format!("overloaded: more than {limit} requests at once\n"),
-        );
-        resp.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        Err(resp)
+        Err(Busy { limit })
     }
 
     /// 503s answered since the start or the last reset.
@@ -88,7 +101,7 @@ mod tests {
         let a = o.admit().expect("first").expect("counted");
         let b = o.admit().expect("second").expect("counted");
         let refused = o.admit().err().expect("third is refused");
-        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.response().status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(o.refused(), 1);
         drop(a);
         let c = o.admit().expect("a place is free again");

@@ -321,6 +321,52 @@ mod tests {
     }
 
     #[test]
+    fn with_autothrottle_the_throttle_sets_the_limit_and_the_busiest_hosts_are_reported() {
+        let mut s = HostSlots::<u32>::new(8, Duration::from_millis(10)).with_autothrottle(true);
+        for origin in ["http://a", "http://b", "http://c"] {
+            s.get_mut(origin).robots = RobotsState::Ready(Rc::new(RobotsRules::allow_all()));
+            for job in 0..8 {
+                s.park(origin, job, false);
+            }
+        }
+        // Slow start: two at once for a new host, whatever per_host says.
+        let now = Duration::ZERO;
+        let mut started = 0;
+        while let Some((origin, _)) = s.take_ready(now) {
+            s.started(&origin, now, Duration::ZERO);
+            started += 1;
+        }
+        assert_eq!(started, 6, "2 per host");
+        // A 503 on b cuts its limit; answers on a raise its own.
+        let (t0, t1) = (Duration::from_millis(1), Duration::from_millis(20));
+        s.finished("http://b");
+        s.observe("http://b", t0, t1, Signal::Overloaded);
+        assert_eq!(s.get_mut("http://b").limit, 1);
+        for _ in 0..2 {
+            s.finished("http://a");
+            s.observe("http://a", t0, t1, Signal::Answered);
+        }
+        assert_eq!(s.get_mut("http://a").limit, 4);
+        s.observe("http://c", t0, t1, Signal::Answered);
+        // The host's own delay stays a floor under the throttle's (none yet).
+        assert_eq!(s.get_mut("http://a").gap(), Duration::from_millis(10));
+        let busiest: Vec<(&str, u32)> = s
+            .throttles(2)
+            .iter()
+            .map(|h| (h.origin, h.throttle.limit()))
+            .collect();
+        assert_eq!(busiest, [("http://a", 4), ("http://b", 1)]);
+        assert_eq!(s.throttles(2)[1].summary().cuts, 1);
+        assert_eq!(s.throttles(9)[0].now().delay_ms, 10);
+        // Off: per_host, no throttle, nothing reported.
+        let mut off = HostSlots::<u32>::new(8, Duration::ZERO);
+        off.observe("http://a", t0, t1, Signal::Overloaded);
+        assert_eq!(off.get_mut("http://a").limit, 8);
+        assert!(off.get_mut("http://a").throttle.is_none());
+        assert!(off.throttles(20).is_empty());
+    }
+
+    #[test]
     fn a_host_waits_for_its_robots_txt() {
         let mut s = slots();
         s.park("http://c", 1, false);

@@ -582,8 +582,11 @@ mod tests {
         let s = spec_with(|s| {
             s.fields.push(FieldSpec::parse_cli("t=title").unwrap());
             s.max_depth = Some(3);
+            s.autothrottle = true;
         });
         let back = CrawlSpec::from_json(&s.to_json_pretty()).unwrap();
         assert_eq!(s, back);
+        // Off, the key is left out, so specs written before AutoThrottle read the same.
+        assert!(!spec_with(|_| {}).to_json_pretty().contains("autothrottle"));
     }
 }

@@ -273,7 +273,11 @@ impl Throttle {
     /// At most once per round: a round's answers to requests sent since the limit last
     /// changed must be in; two rounds to judge a latency cut (the queue it left drains first).
     fn latency_says_cut(&self) -> bool {
-        let rounds = if self.latency_cut_at_ms.is_some() { 2 } else { 1 };
+        let rounds = if self.latency_cut_at_ms.is_some() {
+            2
+        } else {
+            1
+        };
         self.latency_ratio() > LATENCY_CUT_RATIO
             && self.answered >= self.limit.saturating_mul(rounds)
     }

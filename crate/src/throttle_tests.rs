@@ -348,7 +348,17 @@ fn against_a_server_that_queues_the_latency_gradient_holds_the_limit_down() {
             Duration::from_micros(now),
             Signal::Answered,
         );
-        limits.push(t.limit()); if limits.len() % 50 == 0 { eprintln!("{} L={} short={:.1} base={:.1} now={}", limits.len(), t.limit, t.short_ms, t.base_ms, now/1000); }
+        limits.push(t.limit());
+        if limits.len() % 50 == 0 {
+            eprintln!(
+                "{} L={} short={:.1} base={:.1} now={}",
+                limits.len(),
+                t.limit,
+                t.short_ms,
+                t.base_ms,
+                now / 1000
+            );
+        }
     }
     let late = &limits[limits.len() / 2..];
     let mean = late.iter().map(|&l| f64::from(l)).sum::<f64>() / late.len() as f64;

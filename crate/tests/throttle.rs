@@ -57,14 +57,21 @@ async fn autothrottle_keeps_the_limit_near_the_servers_capacity_and_says_so() {
     let expected = arena.arena.expected_pages().len();
     let fetched = records
         .iter()
-        .filter(|r| r.error.as_ref().is_none_or(|e| e.kind != silk::ErrorKind::Robots))
+        .filter(|r| {
+            r.error
+                .as_ref()
+                .is_none_or(|e| e.kind != silk::ErrorKind::Robots)
+        })
         .count();
     assert_eq!(fetched, expected, "{stats:?}");
     assert!(
         records.iter().all(|r| r.status != Some(503)),
         "a page ended as 503"
     );
-    assert!(server.overload_503s >= 1, "the limit never probed past 4: {server:?}");
+    assert!(
+        server.overload_503s >= 1,
+        "the limit never probed past 4: {server:?}"
+    );
     assert!(
         server.overload_503s * 10 <= records.len() as u64,
         "{} 503s for {} pages",

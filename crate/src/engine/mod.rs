@@ -635,7 +635,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 self.hosts.finished(&origin);
                 if self.spec.spec.autothrottle {
                     let signal = Signal::of_result(&result);
-                    self.hosts.observe(&origin, job.sent_at, self.clock.now(), signal);
+                    self.hosts
+                        .observe(&origin, job.sent_at, self.clock.now(), signal);
                 }
                 self.frontier.host_release(&origin).await;
                 self.page_done(job, result).await;
@@ -658,7 +659,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             errors: self.stats.errors,
             bytes: self.stats.bytes,
             elapsed_ms: self.now_ms(),
-            host_limits: self.hosts.throttles(HOSTS_SHOWN).iter().map(|h| h.now()).collect(),
+            host_limits: self
+                .hosts
+                .throttles(HOSTS_SHOWN)
+                .iter()
+                .map(|h| h.now())
+                .collect(),
         }
     }
 
@@ -698,7 +704,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.maybe_progress(true);
         let mut stats = std::mem::take(&mut self.stats);
         stats.queued_remaining = self.frontier.len() as u64 + never_started;
-        stats.host_limits = self.hosts.throttles(HOSTS_SHOWN).iter().map(|h| h.summary()).collect();
+        stats.host_limits = self
+            .hosts
+            .throttles(HOSTS_SHOWN)
+            .iter()
+            .map(|h| h.summary())
+            .collect();
         stats.elapsed_ms = self.now_ms();
         stats.pages_per_sec = if stats.elapsed_ms > 0.0 {
             stats.pages as f64 / (stats.elapsed_ms / 1000.0)
