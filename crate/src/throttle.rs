@@ -72,6 +72,8 @@ const LATENCY_WARMUP: u32 = 4;
 /// A latency cut "lowered the latency" when the short average fell below this share of
 /// what it was at the cut.
 const LATENCY_CUT_HELPED: f64 = 0.9;
+/// Answers after a latency cut before it is judged (the short average's memory).
+const LATENCY_JUDGE_ANSWERS: u32 = 16;
 /// Short latency above this multiple of the no-load one: cut.
 const LATENCY_CUT_RATIO: f64 = 2.0;
 /// Short latency above this multiple of the no-load one: no increase.
@@ -218,7 +220,7 @@ impl Throttle {
                 self.requests += 1;
                 self.overloaded += 1;
                 if !sent_before_cut {
-                    self.cut(now, CUT_FACTOR);
+                    self.cut(now, CUT_FACTOR, true);
                 }
             }
             Signal::Answered => {
@@ -234,7 +236,7 @@ impl Throttle {
                         _ => {
                             let factor = (LATENCY_CUT_RATIO * self.base_ms / self.short_ms)
                                 .clamp(0.5, CUT_FACTOR);
-                            self.cut(now, factor);
+                            self.cut(now, factor, false);
                             self.latency_cut_at_ms = Some(self.short_ms);
                             return;
                         }
@@ -271,19 +273,21 @@ impl Throttle {
     }
 
     /// At most once per round: a round's answers to requests sent since the limit last
-    /// changed must be in; two rounds to judge a latency cut (the queue it left drains first).
+    /// changed must be in. A latency cut is judged later: after two rounds (the queue it left
+    /// drains first) and enough answers for the short average to forget the ones before it.
     fn latency_says_cut(&self) -> bool {
-        let rounds = if self.latency_cut_at_ms.is_some() {
-            2
+        let needed = if self.latency_cut_at_ms.is_some() {
+            self.limit.saturating_mul(2).max(LATENCY_JUDGE_ANSWERS)
         } else {
-            1
+            self.limit
         };
-        self.latency_ratio() > LATENCY_CUT_RATIO
-            && self.answered >= self.limit.saturating_mul(rounds)
+        self.latency_ratio() > LATENCY_CUT_RATIO && self.answered >= needed
     }
 
     /// Lowers the limit to `factor` of itself (at least by one), or, at 1, raises the delay.
-    fn cut(&mut self, now: Duration, factor: f64) {
+    /// A cut for an explicit "no" (`refused`) also marks the level to be probed patiently;
+    /// a latency cut leaves that mark alone (latency is noisy; a refusal is not).
+    fn cut(&mut self, now: Duration, factor: f64, refused: bool) {
         self.cuts += 1;
         self.last_cut_at = Some(now);
         self.answered = 0;
@@ -293,12 +297,14 @@ impl Throttle {
             return;
         }
         let level = self.limit;
-        if self.cut_level == Some(level) {
-            self.probe_rounds = (self.probe_rounds * 2).min(PROBE_ROUNDS_MAX);
-        } else {
-            self.probe_rounds = PROBE_ROUNDS_FIRST;
+        if refused {
+            if self.cut_level == Some(level) {
+                self.probe_rounds = (self.probe_rounds * 2).min(PROBE_ROUNDS_MAX);
+            } else {
+                self.probe_rounds = PROBE_ROUNDS_FIRST;
+            }
+            self.cut_level = Some(level);
         }
-        self.cut_level = Some(level);
         let cut = ((f64::from(level) * factor) as u32).min(level - 1).max(1);
         self.limit = cut;
         self.slow_start_below = cut;

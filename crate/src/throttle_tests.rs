@@ -123,6 +123,43 @@ fn the_level_that_was_cut_is_probed_again_only_after_patience_that_doubles() {
 }
 
 #[test]
+fn a_latency_cut_keeps_the_patience_earned_by_503s() {
+    let mut t = Throttle::new(32);
+    let mut clock = 0;
+    answer(&mut t, &mut clock, 3, 20); // 2 -> 5
+    t.observe(ms(clock), ms(clock + 1), Signal::Overloaded); // 5 -> 3, 5 is avoided
+    clock += 10;
+    let mut feed = |t: &mut Throttle, latency: u64| {
+        let sent = clock;
+        clock += latency;
+        t.observe(ms(sent), ms(clock), Signal::Answered);
+        t.limit()
+    };
+    for _ in 0..3 {
+        feed(&mut t, 20);
+    }
+    assert_eq!(t.limit(), 4);
+    // A latency spike cuts 4 -> 2.
+    let mut n = 0;
+    while t.summary().cuts == 1 {
+        feed(&mut t, 200);
+        n += 1;
+        assert!(n < 20, "no latency cut");
+    }
+    assert_eq!(t.limit(), 2);
+    // Latency is back to normal: the limit climbs back to 4 a round at a time, but 5, the
+    // level the server refused, still waits its four rounds.
+    let limits: Vec<u32> = (0..80).map(|_| feed(&mut t, 20)).collect();
+    let first_4 = limits.iter().position(|&l| l == 4).expect("back to 4");
+    let first_5 = limits
+        .iter()
+        .position(|&l| l == 5)
+        .expect("5 tried in the end");
+    assert!(first_4 <= 20, "{limits:?}");
+    assert!(first_5 - first_4 >= 16, "{limits:?}");
+}
+
+#[test]
 fn rising_latency_cuts_and_flat_noisy_latency_does_not() {
     let mut t = Throttle::new(16);
     let mut clock = 0;
