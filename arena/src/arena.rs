@@ -27,6 +27,7 @@ use crate::control::{self, Caller, MAX_LATENCY_MS};
 use crate::faults::{self, ConnectionDropped, FaultState};
 use crate::films_pages;
 use crate::origins::{OriginInFlight, Origins};
+use crate::overload::Overload;
 use crate::pages;
 use crate::reply;
 use crate::site::{parse_index, Site};
@@ -47,6 +48,7 @@ struct Inner {
     faults: FaultState,
     latency_ms: AtomicU64,
     origins: Origins,
+    overload: Overload,
 }
 
 impl std::fmt::Debug for Arena {
@@ -79,6 +81,7 @@ impl Arena {
                 stats: Arc::new(Stats::new()),
                 faults: FaultState::default(),
                 latency_ms: AtomicU64::new(config.latency_ms.min(MAX_LATENCY_MS)),
+                overload: Overload::new(config.overload_limit),
                 config,
                 origins,
             }),
@@ -101,6 +104,7 @@ impl Arena {
     pub fn stats(&self) -> ArenaStats {
         let mut stats = self.inner.stats.snapshot();
         stats.origins = self.inner.origins.snapshot();
+        stats.overload_503s = self.inner.overload.refused();
         stats
     }
 
@@ -109,6 +113,7 @@ impl Arena {
         self.inner.stats.reset();
         self.inner.faults.reset();
         self.inner.origins.reset();
+        self.inner.overload.reset();
     }
 
     /// How many times each path+query was fetched (page requests only), like `/__fetched`.
@@ -230,20 +235,28 @@ impl Arena {
             return Ok(with_cors(resp));
         }
 
-        let (in_flight, origin_in_flight) = if path == "/robots.txt" {
+        let (in_flight, origin_in_flight, admitted) = if path == "/robots.txt" {
             stats.robots();
-            (None, None)
+            (None, None, None)
         } else {
-            (
-                Some(stats.page(&path, &path_and_query)),
-                inner.origins.page(origin),
-            )
+            match inner.overload.admit() {
+                Ok(admitted) => (
+                    Some(stats.page(&path, &path_and_query)),
+                    inner.origins.page(origin),
+                    admitted,
+                ),
+                Err(busy) => {
+                    stats.status(StatusCode::SERVICE_UNAVAILABLE.as_u16());
+                    return Ok(with_cors(busy.response()));
+                }
+            }
         };
         let latency = self.latency_ms();
         if latency > 0 && self.delays(&path) {
             precise_sleep(Duration::from_millis(latency)).await;
         }
         let resp = self.route(&path, host.as_deref(), &headers)?;
+        drop(admitted);
         stats.status(resp.status().as_u16());
         Ok(with_cors(metered(
             resp,

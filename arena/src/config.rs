@@ -43,6 +43,9 @@ pub struct ArenaConfig {
     pub origins: usize,
     /// Which site to serve: the shop (the default) or the films catalogue of the study notes.
     pub site: Site,
+    /// Overload mode: a site page request arriving while this many are being worked on is
+    /// answered 503 at once (see `overload.rs`); `None` (the default): no such limit.
+    pub overload_limit: Option<usize>,
 }
 
 /// Highest number of origins an arena serves (each is a listening port).
@@ -76,6 +79,7 @@ impl Default for ArenaConfig {
             test_control: false,
             origins: 1,
             site: Site::Shop,
+            overload_limit: None,
         }
     }
 }

@@ -58,6 +58,9 @@
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
 //!
+//! With [`ArenaConfig::overload_limit`] N (`silk arena --overload N`), a site page request
+//! arriving while N are being worked on gets `503` at once, counted in `overload_503s`.
+//!
 //! Every response has `Access-Control-Allow-Origin: *`, except the writes `/__reset` and
 //! `/__latency`: they send no CORS headers and refuse requests a browser marks as coming
 //! from another page (`Origin`, `Sec-Fetch-Site`) or a DNS-rebound `Host`, unless the arena
@@ -72,6 +75,7 @@ mod faults;
 mod films;
 mod films_pages;
 mod origins;
+mod overload;
 mod pages;
 mod prng;
 mod reply;

@@ -55,6 +55,10 @@ pub struct ArenaStats {
     /// first; empty (and left out of the JSON) with one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub origins: Vec<OriginStats>,
+    /// 503s answered by the overload mode (see `overload.rs`); such requests are not page
+    /// requests.
+    #[serde(default)]
+    pub overload_503s: u64,
 }
 
 #[derive(Default)]
@@ -188,6 +192,7 @@ impl Stats {
             bytes_sent: self.bytes_sent.load(Relaxed),
             elapsed_ms: u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
             origins: Vec::new(),
+            overload_503s: 0,
         }
     }
 

@@ -155,6 +155,35 @@ pub struct Counters {
     pub bytes: u64,
     /// Milliseconds since the crawl began.
     pub elapsed_ms: f64,
+    /// With AutoThrottle: each busy host's current limit and delay (the 20 busiest hosts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_limits: Vec<HostLimit>,
+}
+
+/// A host's AutoThrottle state during the crawl (progress events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostLimit {
+    /// The origin, `scheme://host:port`.
+    pub host: String,
+    /// Requests it may have in flight now.
+    pub limit: u32,
+    /// Milliseconds kept between its request starts now.
+    pub delay_ms: u64,
+}
+
+/// What AutoThrottle did to a host over the crawl (final stats).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostThrottleStats {
+    pub host: String,
+    /// The limit at the end.
+    pub limit: u32,
+    /// The lowest limit it had.
+    pub min_limit: u32,
+    /// How many times the limit was cut (or, at 1, the delay raised): 429/503 answers,
+    /// timeouts and rising latency.
+    pub cuts: u32,
+    /// The delay between request starts at the end, in milliseconds.
+    pub final_delay_ms: u64,
 }
 
 /// The end-of-crawl summary.
@@ -185,6 +214,10 @@ pub struct Stats {
     pub cancelled: bool,
     /// Why the crawl's store (a --state file, a shared frontier) stopped it, if it did.
     pub store_error: Option<String>,
+    /// With AutoThrottle: per host (the 20 busiest), its limit at the end, its lowest, the
+    /// cuts and the final delay.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub host_limits: Vec<HostThrottleStats>,
 }
 
 impl Stats {

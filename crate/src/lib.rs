@@ -30,6 +30,7 @@ pub mod robots;
 pub mod scope;
 pub mod seen;
 pub mod spec;
+pub mod throttle;
 pub mod url_norm;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_api;

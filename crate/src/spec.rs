@@ -146,6 +146,11 @@ pub struct CrawlSpec {
     /// a spec that has one rather than silently crawl without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// AutoThrottle: adapt each host's limit (up to `per_host`) and delay to its answers
+    /// (429/503 cut at once, steady successes raise slowly, rising latency holds or cuts);
+    /// see [`crate::throttle`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub autothrottle: bool,
 }
 
 impl Default for CrawlSpec {
@@ -173,6 +178,7 @@ impl Default for CrawlSpec {
             max_attempts: 3,
             fields: Vec::new(),
             code: None,
+            autothrottle: false,
         }
     }
 }
@@ -576,8 +582,11 @@ mod tests {
         let s = spec_with(|s| {
             s.fields.push(FieldSpec::parse_cli("t=title").unwrap());
             s.max_depth = Some(3);
+            s.autothrottle = true;
         });
         let back = CrawlSpec::from_json(&s.to_json_pretty()).unwrap();
         assert_eq!(s, back);
+        // Off, the key is left out, so specs written before AutoThrottle read the same.
+        assert!(!spec_with(|_| {}).to_json_pretty().contains("autothrottle"));
     }
 }

@@ -44,6 +44,10 @@ pub struct ArenaArgs {
     /// 250 film pages, the HTML of the playground's demo films).
     #[arg(long, value_enum, default_value_t = SiteArg::Shop)]
     pub site: SiteArg,
+    /// Overload mode: answer 503 at once to a page request that arrives while N are being
+    /// worked on (a server with a full worker pool; AutoThrottle's test).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub overload: Option<u64>,
 }
 
 /// An origin count: a whole number from 1 to [`silk_arena::MAX_ORIGINS`].
@@ -80,6 +84,7 @@ pub fn run(args: ArenaArgs) -> i32 {
             SiteArg::Shop => Site::Shop,
             SiteArg::Films => Site::Films,
         },
+        overload_limit: args.overload.map(|n| n as usize),
     };
     // One runtime for the servers and Ctrl-C, as `silk bench` measures it: no second runtime
     // (each would have a signal driver of its own) and, with one origin, the accept loop on
@@ -158,6 +163,9 @@ fn print_banner(config: &ArenaConfig, urls: &[String]) {
                 config.latency_ms
             );
         }
+    }
+    if let Some(n) = config.overload_limit {
+        let _ = writeln!(out, "  overload mode: 503 above {n} requests at once");
     }
     if urls.len() > 1 {
         let _ = writeln!(

@@ -146,6 +146,12 @@ pub struct CrawlArgs {
     /// Log every request and error to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Adapt each host's concurrency (up to --per-host) and delay to its answers: 429 and
+    /// 503 cut the host's limit at once, steady successes raise it slowly, rising latency
+    /// holds or cuts it (Scrapy's AUTOTHROTTLE_ENABLED).
+    #[arg(long)]
+    pub autothrottle: bool,
 }
 
 impl CrawlArgs {
@@ -194,6 +200,9 @@ impl CrawlArgs {
         }
         if self.no_robots {
             spec.robots = false;
+        }
+        if self.autothrottle {
+            spec.autothrottle = true;
         }
         spec.allow.extend(self.allow.iter().cloned());
         spec.deny.extend(self.deny.iter().cloned());

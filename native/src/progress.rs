@@ -1,6 +1,7 @@
 //! What a person at a terminal sees during and after `silk crawl`: a one-line live progress
 //! bar on stderr (only when stderr is a terminal) and a one-screen summary at the end.
 
+use silk::events::HostLimit;
 use silk::{Counters, Stats};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
@@ -42,13 +43,14 @@ impl ProgressBar {
         };
         let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
         eprint!(
-            "\r\x1b[2K[{bar}] {} done | {} queued | {} in flight | {} errors | {:.0} pages/s | {:.1}s",
+            "\r\x1b[2K[{bar}] {} done | {} queued | {} in flight | {} errors | {:.0} pages/s | {:.1}s{}",
             c.done,
             c.queued,
             c.in_flight,
             c.errors,
             c.done as f64 / secs,
-            secs
+            secs,
+            host_limits(&c.host_limits)
         );
         let _ = std::io::stderr().flush();
     }
@@ -56,6 +58,27 @@ impl ProgressBar {
     pub fn clear(&mut self) {
         if self.enabled && self.last_draw.is_some() {
             eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+/// AutoThrottle's limits for the progress line: the host's limit (and delay) for one host,
+/// the range for several; nothing without AutoThrottle.
+fn host_limits(limits: &[HostLimit]) -> String {
+    let delay = |ms: u64| {
+        if ms > 0 {
+            format!(", {ms} ms apart")
+        } else {
+            String::new()
+        }
+    };
+    match limits {
+        [] => String::new(),
+        [one] => format!(" | limit {}{}", one.limit, delay(one.delay_ms)),
+        several => {
+            let low = several.iter().map(|h| h.limit).min().unwrap_or(0);
+            let high = several.iter().map(|h| h.limit).max().unwrap_or(0);
+            format!(" | limits {low}-{high} on {} hosts", several.len())
         }
     }
 }
@@ -98,11 +121,26 @@ pub fn summary(stats: &Stats) -> String {
             stats.links_filtered, stats.queued_remaining
         ));
     }
+    for h in stats.host_limits.iter().take(SUMMARY_HOSTS) {
+        s.push_str(&format!(
+            "  throttle {}: limit {} at the end (lowest {}), {} cuts, {} ms apart\n",
+            h.host, h.limit, h.min_limit, h.cuts, h.final_delay_ms
+        ));
+    }
+    if stats.host_limits.len() > SUMMARY_HOSTS {
+        s.push_str(&format!(
+            "  throttle ... {} more hosts in --stats-json\n",
+            stats.host_limits.len() - SUMMARY_HOSTS
+        ));
+    }
     if stats.cancelled {
         s.push_str("  cancelled before the end\n");
     }
     s
 }
+
+/// Hosts whose AutoThrottle outcome the summary lists.
+const SUMMARY_HOSTS: usize = 3;
 
 fn human_bytes(n: u64) -> String {
     let n = n as f64;
@@ -112,5 +150,55 @@ fn human_bytes(n: u64) -> String {
         format!("{:.1} KiB", n / 1024.0)
     } else {
         format!("{n} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use silk::events::HostThrottleStats;
+
+    fn limit(host: &str, limit: u32, delay_ms: u64) -> HostLimit {
+        HostLimit {
+            host: host.into(),
+            limit,
+            delay_ms,
+        }
+    }
+
+    #[test]
+    fn the_progress_line_shows_autothrottle_limits_only_when_on() {
+        assert_eq!(host_limits(&[]), "");
+        assert_eq!(host_limits(&[limit("http://a", 4, 0)]), " | limit 4");
+        assert_eq!(
+            host_limits(&[limit("http://a", 1, 800)]),
+            " | limit 1, 800 ms apart"
+        );
+        assert_eq!(
+            host_limits(&[limit("http://a", 4, 0), limit("http://b", 9, 0)]),
+            " | limits 4-9 on 2 hosts"
+        );
+    }
+
+    #[test]
+    fn the_summary_lists_the_busiest_throttled_hosts() {
+        let mut stats = Stats::default();
+        assert!(!summary(&stats).contains("throttle"));
+        stats.host_limits = (0..5)
+            .map(|i| HostThrottleStats {
+                host: format!("http://h{i}"),
+                limit: 4,
+                min_limit: 2,
+                cuts: 3,
+                final_delay_ms: 0,
+            })
+            .collect();
+        let text = summary(&stats);
+        assert!(
+            text.contains("throttle http://h0: limit 4 at the end (lowest 2), 3 cuts, 0 ms apart"),
+            "{text}"
+        );
+        assert!(!text.contains("http://h3"), "{text}");
+        assert!(text.contains("2 more hosts"), "{text}");
     }
 }

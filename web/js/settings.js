@@ -11,7 +11,8 @@
 // follow, field (repeated), latency (arena preset), scale (notes preset: the time scale's
 // divisor, 1 to 50), relay (1), autostart (1 or "compare"),
 // handler (1: run the Code panel's handler), code (the handler's source, left out while it
-// is the preset's starter, as the demo's start URL is).
+// is the preset's starter, as the demo's start URL is), throttle (1: AutoThrottle, the
+// spec's `autothrottle`).
 
 import { starterFor } from './starters.js';
 
@@ -31,6 +32,7 @@ export function defaults() {
     perHost: null, // null: follows the concurrency
     delay: 0,
     robots: true,
+    autothrottle: false,
     relay: false,
     latency: 100,
     scale: 10,
@@ -86,6 +88,7 @@ export function fromQuery(search, base = defaults()) {
   if (q.has('delay')) s.delay = int(q.get('delay')) ?? 0;
   if (q.has('robots')) s.robots = !['0', 'false', 'off', 'no'].includes(q.get('robots'));
   if (q.has('relay')) s.relay = ['1', 'true', 'on', 'yes'].includes(q.get('relay'));
+  if (q.has('throttle')) s.autothrottle = ['1', 'true', 'on', 'yes'].includes(q.get('throttle'));
   if (q.has('scope') && ['host', 'domain', 'any'].includes(q.get('scope'))) s.scope = q.get('scope');
   if (q.has('follow')) s.follow = q.get('follow');
   if (q.has('latency')) s.latency = int(q.get('latency'), { max: 10000 }) ?? s.latency;
@@ -118,6 +121,7 @@ export function toQuery(s) {
   if (s.delay) q.set('delay', String(s.delay));
   if (!s.robots) q.set('robots', '0');
   if (s.relay) q.set('relay', '1');
+  if (s.autothrottle) q.set('throttle', '1');
   if (s.scope !== 'host') q.set('scope', s.scope);
   if (s.follow) q.set('follow', s.follow);
   if (s.preset === 'arena') q.set('latency', String(s.latency));
@@ -142,6 +146,7 @@ export function toSpec(s, { concurrency = s.c } = {}) {
     delay_ms: s.delay,
     robots: s.robots,
   };
+  if (s.autothrottle) spec.autothrottle = true;
   if (s.max !== null) spec.max_pages = s.max;
   if (s.depth !== null) spec.max_depth = s.depth;
   if (s.follow.trim()) spec.follow = s.follow.trim();
@@ -159,7 +164,7 @@ export function toSpec(s, { concurrency = s.c } = {}) {
 }
 
 /** The spec keys `fromSpec` understands; others are reported as ignored. */
-const SPEC_KEYS = ['seeds', 'scope', 'concurrency', 'per_host', 'delay_ms', 'robots', 'max_pages', 'max_depth', 'follow', 'fields', 'code'];
+const SPEC_KEYS = ['seeds', 'scope', 'concurrency', 'per_host', 'delay_ms', 'robots', 'autothrottle', 'max_pages', 'max_depth', 'follow', 'fields', 'code'];
 
 /**
  * Settings from a spec (an exported or hand-written `silk crawl --spec` file), over
@@ -184,6 +189,7 @@ export function fromSpec(spec, base = defaults()) {
   s.depth = 'max_depth' in spec ? int(spec.max_depth) : null;
   s.delay = int(spec.delay_ms) ?? 0;
   if (typeof spec.robots === 'boolean') s.robots = spec.robots;
+  s.autothrottle = spec.autothrottle === true;
   s.follow = typeof spec.follow === 'string' ? spec.follow : '';
   s.fields = Array.isArray(spec.fields)
     ? spec.fields.filter((f) => f && typeof f.name === 'string' && typeof f.selector === 'string')

@@ -35,6 +35,8 @@ pub(super) struct Job {
     pub(super) meta: Option<Rc<Value>>,
     /// Which extraction budgets the page reached (the record's `cut`).
     pub(super) cut: Option<String>,
+    /// When the current attempt was sent (AutoThrottle's latency).
+    pub(super) sent_at: Duration,
 }
 
 impl Job {
@@ -56,6 +58,7 @@ impl Job {
             bytes: 0,
             meta: q.meta,
             cut: None,
+            sent_at: Duration::ZERO,
         }
     }
 }

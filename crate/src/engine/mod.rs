@@ -39,6 +39,7 @@ use crate::host_slots::{HostSlots, RobotsState};
 use crate::robots::RobotsRules;
 use crate::scope::ScopeRules;
 use crate::spec::CompiledSpec;
+use crate::throttle::Signal;
 use crate::url_norm::parse_link;
 use futures::future::{self, LocalBoxFuture};
 use futures::stream::{FuturesUnordered, LocalBoxStream};
@@ -55,6 +56,8 @@ const CANCEL_GRACE: Duration = Duration::from_secs(2);
 /// Progress events are sent at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+/// AutoThrottle's per-host limits are reported for at most this many hosts (the busiest).
+const HOSTS_SHOWN: usize = 20;
 
 /// Where a crawl's items go: any `futures::Sink` of JSON values, its error made text.
 pub type ItemSink = Pin<Box<dyn Sink<Value, Error = String>>>;
@@ -208,7 +211,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             hosts: HostSlots::new(
                 c.spec.spec.per_host,
                 Duration::from_millis(c.spec.spec.delay_ms),
-            ),
+            )
+            .with_autothrottle(c.spec.spec.autothrottle),
             in_flight: FuturesUnordered::new(),
             slots: (0..concurrency).map(|_| None).collect(),
             free_slots: (0..concurrency).rev().collect(),
@@ -530,7 +534,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
 
     /// The delay the next request to `origin` imposes on the one after it (jittered).
     fn next_gap(&mut self, origin: &str) -> Duration {
-        let delay = self.hosts.get_mut(origin).delay;
+        let delay = self.hosts.get_mut(origin).gap();
         let jitter = self.spec.spec.jitter;
         if jitter > 0.0 && !delay.is_zero() {
             delay.mul_f64(1.0 - jitter + 2.0 * jitter * self.rng.next_f64())
@@ -596,6 +600,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             });
         }
         self.stats.requests += 1;
+        job.sent_at = now;
         let request = self.request_for(&job.url, job.referer.as_deref());
         let fetch = timed_fetch(&*self.fetcher, &*self.clock, request);
         self.slots[slot as usize] = Some(job);
@@ -628,6 +633,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 self.free_slots.push(slot);
                 let origin = origin_of(&job.url);
                 self.hosts.finished(&origin);
+                if self.spec.spec.autothrottle {
+                    let signal = Signal::of_result(&result);
+                    self.hosts
+                        .observe(&origin, job.sent_at, self.clock.now(), signal);
+                }
                 self.frontier.host_release(&origin).await;
                 self.page_done(job, result).await;
             }
@@ -649,6 +659,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             errors: self.stats.errors,
             bytes: self.stats.bytes,
             elapsed_ms: self.now_ms(),
+            host_limits: self
+                .hosts
+                .throttles(HOSTS_SHOWN)
+                .iter()
+                .map(|h| h.now())
+                .collect(),
         }
     }
 
@@ -688,6 +704,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.maybe_progress(true);
         let mut stats = std::mem::take(&mut self.stats);
         stats.queued_remaining = self.frontier.len() as u64 + never_started;
+        stats.host_limits = self
+            .hosts
+            .throttles(HOSTS_SHOWN)
+            .iter()
+            .map(|h| h.summary())
+            .collect();
         stats.elapsed_ms = self.now_ms();
         stats.pages_per_sec = if stats.elapsed_ms > 0.0 {
             stats.pages as f64 / (stats.elapsed_ms / 1000.0)

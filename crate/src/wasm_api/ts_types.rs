@@ -57,6 +57,8 @@ export interface CrawlSpec {
    * compiles it and passes the function to `crawl.onPage`.
    */
   code?: string | null;
+  /** AutoThrottle: adapt each host's limit (up to `per_host`) and delay to its answers. */
+  autothrottle?: boolean;
 }
 
 /** Options of `new Crawl(spec, options)`. */
@@ -96,6 +98,8 @@ export interface CrawlCounters {
   errors: number;
   bytes: number;
   elapsed_ms: number;
+  /** With `autothrottle`: each busy host's current limit and delay (the 20 busiest). */
+  host_limits?: { host: string; limit: number; delay_ms: number }[];
 }
 
 export interface CrawlStats {
@@ -119,6 +123,8 @@ export interface CrawlStats {
   cancelled: boolean;
   /** Why a native state store stopped the crawl; always null in the browser. */
   store_error: string | null;
+  /** With `autothrottle`: per host (the 20 busiest), its final and lowest limit, cuts, final delay. */
+  host_limits?: { host: string; limit: number; min_limit: number; cuts: number; final_delay_ms: number }[];
 }
 
 /** Everything a crawl reports, in order; `finished` is always last. */
