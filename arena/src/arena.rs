@@ -27,6 +27,7 @@ use crate::control::{self, Caller, MAX_LATENCY_MS};
 use crate::faults::{self, ConnectionDropped, FaultState};
 use crate::pages;
 use crate::reply;
+use crate::robots_meta;
 use crate::site::{parse_index, Site};
 use crate::stats::{is_disallowed, ArenaStats, InFlight, Stats};
 
@@ -254,6 +255,9 @@ impl Arena {
         if is_disallowed(path) {
             let next = parse_index(&path["/private/".len()..]).map(|n| n + 1);
             return ok(pages::private_page(path, next));
+        }
+        if inner.config.robots_meta && path.starts_with(robots_meta::PREFIX) {
+            return Ok(robots_meta::respond(path));
         }
         if site.faults() {
             if path.starts_with(faults::INDEX) {

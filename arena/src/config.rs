@@ -35,6 +35,10 @@ pub struct ArenaConfig {
     /// origin, with CORS headers (a test rig that resets the arena from a browser). `false`
     /// (the default): they refuse cross-origin browser requests and send no CORS headers.
     pub test_control: bool,
+    /// `true`: the `/meta/...` pages with robots meta tags, `X-Robots-Tag` headers and
+    /// canonical links exist (see `robots_meta.rs`); linked from nowhere else, so the rest
+    /// of the site is unchanged. Off by default.
+    pub robots_meta: bool,
 }
 
 impl Default for ArenaConfig {
@@ -49,6 +53,7 @@ impl Default for ArenaConfig {
             faults: true,
             crawl_delay_s: None,
             test_control: false,
+            robots_meta: false,
         }
     }
 }

@@ -18,6 +18,7 @@ mod budget_tests;
 pub mod fast;
 mod parse;
 
+use crate::robots_meta::{meta_name_applies, product_token, rel_is_canonical, Directives};
 use crate::spec::CompiledSpec;
 use crate::url_norm::resolve_link;
 use budget::{join_base, Cuts, LinkList, TextBudget};
@@ -45,6 +46,13 @@ pub struct PageContent {
     pub links_dropped: u64,
     /// Which budgets the page reached, if any (the record's `cut` key).
     pub cut: Option<String>,
+    /// The directives of the page's `<meta name="robots">` and `<meta name="TOKEN">`
+    /// tags (TOKEN: the User-Agent's product token), all of them; read only when the spec
+    /// obeys robots rules.
+    pub robots: Directives,
+    /// The target of the first `<link rel="canonical" href>`, resolved against the base;
+    /// read only when the spec has `canonical` on.
+    pub canonical: Option<Url>,
 }
 
 fn selector(cell: &'static OnceLock<Selector>, css: &str) -> &'static Selector {
@@ -64,6 +72,23 @@ fn base_tag() -> &'static Selector {
 fn meta_refresh() -> &'static Selector {
     static S: OnceLock<Selector> = OnceLock::new();
     selector(&S, "meta[http-equiv][content]")
+}
+
+fn meta_named() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    selector(&S, "meta[name][content]")
+}
+
+fn link_rel() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    selector(&S, "link[rel][href]")
+}
+
+/// The product token robots meta tags may name, if the spec obeys robots rules.
+pub(crate) fn robots_token(spec: &CompiledSpec) -> Option<&str> {
+    spec.spec
+        .robots
+        .then(|| product_token(&spec.spec.user_agent))
 }
 
 /// Parses `html` (already decoded) fetched from `page_url`: with the fast path when the
@@ -96,6 +121,9 @@ fn fast_plan(spec: &CompiledSpec) -> Option<Rc<FastPlan>> {
                         && a.all == b.all
                         && a.selector == b.selector
                 })
+                && c.spec.robots == spec.spec.robots
+                && c.spec.canonical == spec.spec.canonical
+                && c.spec.user_agent == spec.spec.user_agent
         };
         match &*cached {
             Some((key, plan)) if same(key) => plan.clone(),
@@ -169,6 +197,24 @@ pub fn extract_with_scraper(
         }
     }
     (content.links, content.links_dropped) = links.finish(&mut cuts);
+    if let Some(token) = robots_token(spec) {
+        for m in doc.select(meta_named()) {
+            let (Some(name), Some(value)) = (m.value().attr("name"), m.value().attr("content"))
+            else {
+                continue;
+            };
+            if meta_name_applies(name, token) {
+                content.robots.add(value, token);
+            }
+        }
+    }
+    if spec.spec.canonical {
+        content.canonical = doc
+            .select(link_rel())
+            .find(|l| l.value().attr("rel").is_some_and(rel_is_canonical))
+            .and_then(|l| l.value().attr("href"))
+            .and_then(|href| resolve_link(&base, href).ok().flatten());
+    }
 
     let mut budget = TextBudget::default();
     for field in &spec.fields {

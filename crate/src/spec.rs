@@ -146,6 +146,12 @@ pub struct CrawlSpec {
     /// a spec that has one rather than silently crawl without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Follow the links of pages that say `nofollow` (robots meta or `X-Robots-Tag`) all
+    /// the same; off by default. `robots: false` turns page-level rules off altogether.
+    pub follow_nofollow: bool,
+    /// Dedupe by `<link rel="canonical">`: see [`crate::robots_meta`] and the README's
+    /// "Robots meta and canonical" section for the exact rule. Off by default.
+    pub canonical: bool,
 }
 
 impl Default for CrawlSpec {
@@ -173,6 +179,8 @@ impl Default for CrawlSpec {
             max_attempts: 3,
             fields: Vec::new(),
             code: None,
+            follow_nofollow: false,
+            canonical: false,
         }
     }
 }
@@ -275,6 +283,7 @@ impl CrawlSpec {
             }
             if RECORD_COLUMNS.contains(&f.name.as_str())
                 || [ITEMS_COLUMN, crate::events::CUT_COLUMN].contains(&f.name.as_str())
+                || crate::robots_meta::COLUMNS.contains(&f.name.as_str())
             {
                 return Err(SpecError::new(format!(
                     "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}): pick another name",

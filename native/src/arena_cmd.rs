@@ -35,6 +35,9 @@ pub struct ArenaArgs {
     /// (test rigs only; by default writes refuse cross-origin browser requests).
     #[arg(long)]
     pub test_control: bool,
+    /// Serve the /meta/ pages: robots meta tags, X-Robots-Tag headers, canonical links.
+    #[arg(long)]
+    pub robots_meta: bool,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -48,6 +51,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         faults: !args.no_faults,
         crawl_delay_s: args.crawl_delay,
         test_control: args.test_control,
+        robots_meta: args.robots_meta,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -146,6 +146,16 @@ pub struct CrawlArgs {
     /// Log every request and error to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Follow the links of pages that say nofollow (robots meta or X-Robots-Tag) all the
+    /// same; the records still say `nofollow`. --no-robots turns page rules off entirely.
+    #[arg(long)]
+    pub follow_nofollow: bool,
+
+    /// Dedupe by <link rel="canonical">: the canonical URL joins the seen-set, and a page
+    /// whose canonical URL was seen first is recorded as a duplicate, without fields.
+    #[arg(long)]
+    pub canonical: bool,
 }
 
 impl CrawlArgs {
@@ -195,6 +205,8 @@ impl CrawlArgs {
         if self.no_robots {
             spec.robots = false;
         }
+        spec.follow_nofollow |= self.follow_nofollow;
+        spec.canonical |= self.canonical;
         spec.allow.extend(self.allow.iter().cloned());
         spec.deny.extend(self.deny.iter().cloned());
         for h in &self.headers {

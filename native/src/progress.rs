@@ -98,6 +98,12 @@ pub fn summary(stats: &Stats) -> String {
             stats.links_filtered, stats.queued_remaining
         ));
     }
+    if stats.links_nofollow > 0 || stats.canonical_duplicates > 0 {
+        s.push_str(&format!(
+            "  pages    {} links not followed (nofollow), {} canonical duplicates\n",
+            stats.links_nofollow, stats.canonical_duplicates
+        ));
+    }
     if stats.cancelled {
         s.push_str("  cancelled before the end\n");
     }

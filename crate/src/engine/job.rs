@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 use crate::frontier::QueuedUrl;
 use crate::handler::{Page, PageOutput};
+use crate::robots_meta::PageDirectives;
 use futures::future::{self, Either, LocalBoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
@@ -35,6 +36,8 @@ pub(super) struct Job {
     pub(super) meta: Option<Rc<Value>>,
     /// Which extraction budgets the page reached (the record's `cut`).
     pub(super) cut: Option<String>,
+    /// The page's robots meta, `X-Robots-Tag` and canonical outcome (the record's keys).
+    pub(super) directives: PageDirectives,
 }
 
 impl Job {
@@ -56,6 +59,7 @@ impl Job {
             bytes: 0,
             meta: q.meta,
             cut: None,
+            directives: PageDirectives::default(),
         }
     }
 }
