@@ -146,7 +146,7 @@ pub(crate) fn respond(path: &str) -> Response<BoxBody> {
     let mut resp = reply::html(StatusCode::OK, html(title, p.head, p.links, extra));
     for value in p.robots_headers {
         resp.headers_mut()
-            .append("x-robots-tag", HeaderValue::from_static(*value));
+            .append("x-robots-tag", HeaderValue::from_static(value));
     }
     resp
 }

@@ -155,10 +155,12 @@ impl<'a, 'p> Collector<'a, 'p> {
                     }
                 }
             }
-            T::Link if self.plan.canonical && self.canonical.is_none() => {
-                if path.attr(i, "rel").is_some_and(|r| rel_is_canonical(&r)) {
-                    self.canonical = path.attr(i, "href");
-                }
+            T::Link
+                if self.plan.canonical
+                    && self.canonical.is_none()
+                    && path.attr(i, "rel").is_some_and(|r| rel_is_canonical(&r)) =>
+            {
+                self.canonical = path.attr(i, "href");
             }
             _ => {}
         }
