@@ -1,6 +1,7 @@
 //! Everything the engine takes out of an HTML page: the links to follow (honouring
-//! `<base href>` and the follow selector), a `<meta http-equiv="refresh">` target, and the
-//! spec's fields. Parsing is synchronous and the parsed DOM never outlives this call, because
+//! `<base href>` and the follow selector), a `<meta http-equiv="refresh">` target, the
+//! robots meta directives and the canonical link when the spec asks for them (see
+//! [`crate::robots_meta`]), and the spec's fields. Parsing is synchronous and the parsed DOM never outlives this call, because
 //! `scraper::Html` is `!Send` and must not be held across an `.await`.
 //!
 //! Two engines give the same answers: [`fast`], a streaming pass without a DOM (about ten

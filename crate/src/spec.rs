@@ -286,9 +286,11 @@ impl CrawlSpec {
                 || crate::robots_meta::COLUMNS.contains(&f.name.as_str())
             {
                 return Err(SpecError::new(format!(
-                    "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}): pick another name",
+                    "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}, {}, {}): pick another name",
                     f.name,
-                    RECORD_COLUMNS.join(", ")
+                    RECORD_COLUMNS.join(", "),
+                    crate::events::CUT_COLUMN,
+                    crate::robots_meta::COLUMNS.join(", ")
                 )));
             }
             if fields.iter().any(|c: &CompiledField| c.name == f.name) {
@@ -578,6 +580,14 @@ mod tests {
             .compile()
             .unwrap_err();
         assert!(e.message.contains("clashes"), "{}", e.message);
+        let e = spec_with(|s| {
+            s.fields
+                .push(FieldSpec::parse_cli("canonical=link@href").unwrap())
+        })
+        .compile()
+        .unwrap_err();
+        assert!(e.message.contains("clashes"), "{}", e.message);
+        assert!(e.message.contains("duplicate"), "{}", e.message);
     }
 
     #[test]
