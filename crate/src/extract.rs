@@ -70,14 +70,9 @@ fn base_tag() -> &'static Selector {
     selector(&S, "base[href]")
 }
 
-fn meta_refresh() -> &'static Selector {
+fn meta_content() -> &'static Selector {
     static S: OnceLock<Selector> = OnceLock::new();
-    selector(&S, "meta[http-equiv][content]")
-}
-
-fn meta_named() -> &'static Selector {
-    static S: OnceLock<Selector> = OnceLock::new();
-    selector(&S, "meta[name][content]")
+    selector(&S, "meta[content]")
 }
 
 fn link_rel() -> &'static Selector {
@@ -182,33 +177,33 @@ pub fn extract_with_scraper(
             }
         }
     }
-    let refresh = doc
-        .select(meta_refresh())
-        .find(|m| {
-            m.value()
-                .attr("http-equiv")
+    // One walk over the `<meta content>` tags: the first refresh, and the robots directives.
+    let token = robots_token(spec);
+    let mut refresh = None;
+    for m in doc.select(meta_content()) {
+        let (el, Some(value)) = (m.value(), m.value().attr("content")) else {
+            continue;
+        };
+        let is_refresh = || {
+            el.attr("http-equiv")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
-        })
-        .and_then(|m| m.value().attr("content"))
-        .and_then(refresh_target);
-    if let Some(target) = refresh {
+        };
+        if refresh.is_none() && is_refresh() {
+            refresh = Some(value);
+        }
+        if let (Some(token), Some(name)) = (token, el.attr("name")) {
+            if meta_name_applies(name, token) {
+                content.robots.add(value, token);
+            }
+        }
+    }
+    if let Some(target) = refresh.and_then(refresh_target) {
         match resolve_link(&base, target) {
             Ok(url) => content.refresh = url,
             Err(_) => links.too_long(),
         }
     }
     (content.links, content.links_dropped) = links.finish(&mut cuts);
-    if let Some(token) = robots_token(spec) {
-        for m in doc.select(meta_named()) {
-            let (Some(name), Some(value)) = (m.value().attr("name"), m.value().attr("content"))
-            else {
-                continue;
-            };
-            if meta_name_applies(name, token) {
-                content.robots.add(value, token);
-            }
-        }
-    }
     if spec.spec.canonical {
         content.canonical = doc
             .select(link_rel())
