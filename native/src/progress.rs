@@ -100,7 +100,7 @@ pub fn summary(stats: &Stats) -> String {
     }
     if stats.links_nofollow > 0 || stats.canonical_duplicates > 0 {
         s.push_str(&format!(
-            "  pages    {} links not followed (nofollow), {} canonical duplicates\n",
+            "  meta     {} links not followed (nofollow), {} canonical duplicates\n",
             stats.links_nofollow, stats.canonical_duplicates
         ));
     }

@@ -5,7 +5,7 @@
 //! `/meta/original` only after `/meta/alias` has named it canonical.
 
 use serde_json::{json, Value};
-use silk_tests::{get_json, read_jsonl, records_by_url, silk_ok, ArenaProcess, TempDir};
+use silk_tests::{get_json, read_jsonl, records_by_url, silk_ok, stderr, ArenaProcess, TempDir};
 use std::collections::BTreeSet;
 
 const HIDDEN: [&str; 4] = ["hidden/1", "hidden/2", "hidden/3", "hidden/4"];
@@ -148,23 +148,27 @@ fn canonical_dedupes_exactly_as_documented() {
 }
 
 #[test]
-fn record_keys_survive_the_state_file() {
+fn record_keys_survive_the_state_file_and_the_summary_counts_them() {
     let arena = ArenaProcess::start(&["--pages", "5", "--robots-meta"]);
     let dir = TempDir::new("robots-meta-state");
     let db = dir.path("crawl.db");
     let out = dir.path("export.jsonl");
     let seed = format!("{}/meta/", arena.url);
     let db = db.to_str().unwrap();
-    silk_ok(&[
+    let o = silk_ok(&[
         "crawl",
         &seed,
         "--canonical",
         "--state",
         db,
-        "-q",
         "-o",
         "/dev/null",
     ]);
+    assert!(
+        stderr(&o).contains("meta     4 links not followed (nofollow), 2 canonical duplicates"),
+        "the summary counts them: {}",
+        stderr(&o)
+    );
     silk_ok(&["export", db, "-o", out.to_str().unwrap()]);
     let records = read_jsonl(&out);
     let by_url = records_by_url(&records);
