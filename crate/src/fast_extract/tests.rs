@@ -309,7 +309,11 @@ fn get(addr: std::net::SocketAddr, path: &str) -> (Option<String>, Vec<u8>) {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn arena_pages_agree_with_scraper() {
-    let arena = silk_arena::spawn(silk_arena::ArenaConfig::default()).unwrap();
+    let arena = silk_arena::spawn(silk_arena::ArenaConfig {
+        robots_meta: true,
+        ..Default::default()
+    })
+    .unwrap();
     let mut paths: Vec<String> = (0..40).map(|i| format!("/p/{i}")).collect();
     paths.extend(
         [
@@ -329,6 +333,12 @@ fn arena_pages_agree_with_scraper() {
             "/nope",
             "/calendar/2026/11",
             "/r/0",
+            "/meta/",
+            "/meta/nofollow",
+            "/meta/none",
+            "/meta/other-bot",
+            "/meta/dup/a",
+            "/meta/alias",
         ]
         .map(String::from),
     );
@@ -344,6 +354,11 @@ fn arena_pages_agree_with_scraper() {
             ],
             Some("section.related"),
         )])
+        .chain([{
+            let mut s = spec(&["t=title"], None);
+            s.spec.canonical = true;
+            s
+        }])
         .collect();
     let mut declined = Vec::new();
     for path in &paths {
@@ -360,7 +375,10 @@ fn arena_pages_agree_with_scraper() {
     // Ordinary pages (products, home, simple pages) must not need scraper.
     for path in &declined {
         assert!(
-            !path.starts_with("/p/") && path != "/" && path != "/private/open",
+            !path.starts_with("/p/")
+                && !path.starts_with("/meta/")
+                && path != "/"
+                && path != "/private/open",
             "the fast path declined {path}"
         );
     }
