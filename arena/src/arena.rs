@@ -30,6 +30,7 @@ use crate::origins::{OriginInFlight, Origins};
 use crate::overload::Overload;
 use crate::pages;
 use crate::reply;
+use crate::robots_meta;
 use crate::site::{parse_index, Site};
 use crate::stats::{is_disallowed, ArenaStats, InFlight, Stats};
 
@@ -333,6 +334,9 @@ impl Arena {
         if is_disallowed(path) {
             let next = parse_index(&path["/private/".len()..]).map(|n| n + 1);
             return ok(pages::private_page(path, next));
+        }
+        if inner.config.robots_meta && path.starts_with(robots_meta::PREFIX) {
+            return Ok(robots_meta::respond(path));
         }
         if site.faults() {
             if path.starts_with(faults::INDEX) {

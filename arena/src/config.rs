@@ -46,6 +46,10 @@ pub struct ArenaConfig {
     /// Overload mode: a site page request arriving while this many are being worked on is
     /// answered 503 at once (see `overload.rs`); `None` (the default): no such limit.
     pub overload_limit: Option<usize>,
+    /// `true`: the `/meta/...` pages with robots meta tags, `X-Robots-Tag` headers and
+    /// canonical links exist (see `robots_meta.rs`); linked from nowhere else, so the rest
+    /// of the site is unchanged. Off by default.
+    pub robots_meta: bool,
 }
 
 /// Highest number of origins an arena serves (each is a listening port).
@@ -80,6 +84,7 @@ impl Default for ArenaConfig {
             origins: 1,
             site: Site::Shop,
             overload_limit: None,
+            robots_meta: false,
         }
     }
 }

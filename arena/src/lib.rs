@@ -53,6 +53,7 @@
 //! | `/faults/base` | `<base href="/p/">` and links `3`, `4` (meaning `/p/3`, `/p/4`) |
 //! | `/faults/utf8-bom` | UTF-8 with a BOM, header says `charset=ISO-8859-1` |
 //! | `/faults/not-html` | `application/json` with link-like strings (`/faults/json-link`, a 404) |
+//! | `/meta/...` | with [`ArenaConfig::robots_meta`] only: robots meta tags, `X-Robots-Tag`, canonical links (see `robots_meta.rs`) |
 //! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
@@ -79,6 +80,7 @@ mod overload;
 mod pages;
 mod prng;
 mod reply;
+mod robots_meta;
 mod server;
 mod site;
 mod stats;

@@ -4,6 +4,7 @@
 //! that JSONL and CSV have the same shape.
 
 use crate::fetch::{ErrorKind, FetchError};
+use crate::robots_meta::{self, PageDirectives};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -51,6 +52,9 @@ pub struct Record {
     pub started_ms: f64,
     /// Which concurrency slot carried it (for timelines: one lane per slot).
     pub slot: u32,
+    /// Robots meta, `X-Robots-Tag` and canonical: what the page said and what was done
+    /// (the keys `noindex`, `nofollow`, `canonical`, `duplicate`, each only when set).
+    pub directives: PageDirectives,
 }
 
 impl Record {
@@ -85,6 +89,7 @@ impl Record {
         if let Some(cut) = &self.cut {
             m.insert(CUT_COLUMN.into(), Value::from(cut.clone()));
         }
+        self.directives.write_json(&mut m);
         m
     }
 }
@@ -118,7 +123,10 @@ impl Record {
             fields: m
                 .iter()
                 .filter(|(k, _)| {
-                    !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN && *k != CUT_COLUMN
+                    !RECORD_COLUMNS.contains(&k.as_str())
+                        && *k != ITEMS_COLUMN
+                        && *k != CUT_COLUMN
+                        && !robots_meta::COLUMNS.contains(&k.as_str())
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
@@ -130,6 +138,7 @@ impl Record {
             cut: text(CUT_COLUMN),
             started_ms: 0.0,
             slot: 0,
+            directives: PageDirectives::read_json(m),
         })
     }
 }
@@ -218,6 +227,12 @@ pub struct Stats {
     /// cuts and the final delay.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub host_limits: Vec<HostThrottleStats>,
+    /// Links not followed because their page said `nofollow` (robots meta or
+    /// `X-Robots-Tag`).
+    pub links_nofollow: u64,
+    /// Pages whose canonical URL was seen before them, so their fields were not emitted
+    /// (with `canonical` on).
+    pub canonical_duplicates: u64,
 }
 
 impl Stats {
@@ -225,6 +240,7 @@ impl Stats {
         self.pages += 1;
         self.bytes += record.bytes;
         self.items += record.items.len() as u64;
+        self.canonical_duplicates += u64::from(record.directives.duplicate);
         if let Some(s) = record.status {
             *self.status_counts.entry(s).or_default() += 1;
         }
@@ -331,8 +347,16 @@ mod tests {
             cut: Some("more than 10000 links or 4 MiB of links: 7 dropped".into()),
             started_ms: 0.0,
             slot: 0,
+            directives: PageDirectives {
+                noindex: true,
+                nofollow: false,
+                canonical: Some("http://h/c".into()),
+                duplicate: true,
+            },
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
+        assert_eq!(record.to_json()["noindex"], Value::Bool(true));
+        assert!(!record.to_json().contains_key("nofollow"));
         assert_eq!(
             record.to_json()["cut"],
             Value::from("more than 10000 links or 4 MiB of links: 7 dropped")
@@ -340,7 +364,9 @@ mod tests {
         let mut ok = record;
         ok.error = None;
         ok.cut = None;
+        ok.directives = PageDirectives::default();
         assert!(!ok.to_json().contains_key("cut"));
+        assert!(!ok.to_json().contains_key("canonical"));
         assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
         let mut bad = Map::new();
         bad.insert("depth".into(), Value::from(1));

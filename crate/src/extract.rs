@@ -1,6 +1,7 @@
 //! Everything the engine takes out of an HTML page: the links to follow (honouring
-//! `<base href>` and the follow selector), a `<meta http-equiv="refresh">` target, and the
-//! spec's fields. Parsing is synchronous and the parsed DOM never outlives this call, because
+//! `<base href>` and the follow selector), a `<meta http-equiv="refresh">` target, the
+//! robots meta directives and the canonical link when the spec asks for them (see
+//! [`crate::robots_meta`]), and the spec's fields. Parsing is synchronous and the parsed DOM never outlives this call, because
 //! `scraper::Html` is `!Send` and must not be held across an `.await`.
 //!
 //! Two engines give the same answers: [`fast`], a streaming pass without a DOM (about ten
@@ -18,6 +19,7 @@ mod budget_tests;
 pub mod fast;
 mod parse;
 
+use crate::robots_meta::{meta_name_applies, product_token, rel_is_canonical, Directives};
 use crate::spec::CompiledSpec;
 use crate::url_norm::resolve_link;
 use budget::{join_base, Cuts, LinkList, TextBudget};
@@ -45,6 +47,13 @@ pub struct PageContent {
     pub links_dropped: u64,
     /// Which budgets the page reached, if any (the record's `cut` key).
     pub cut: Option<String>,
+    /// The directives of the page's `<meta name="robots">` and `<meta name="TOKEN">`
+    /// tags (TOKEN: the User-Agent's product token), all of them; read only when the spec
+    /// obeys robots rules.
+    pub robots: Directives,
+    /// The target of the first `<link rel="canonical" href>`, resolved against the base;
+    /// read only when the spec has `canonical` on.
+    pub canonical: Option<Url>,
 }
 
 fn selector(cell: &'static OnceLock<Selector>, css: &str) -> &'static Selector {
@@ -61,9 +70,21 @@ fn base_tag() -> &'static Selector {
     selector(&S, "base[href]")
 }
 
-fn meta_refresh() -> &'static Selector {
+fn meta_content() -> &'static Selector {
     static S: OnceLock<Selector> = OnceLock::new();
-    selector(&S, "meta[http-equiv][content]")
+    selector(&S, "meta[content]")
+}
+
+fn link_rel() -> &'static Selector {
+    static S: OnceLock<Selector> = OnceLock::new();
+    selector(&S, "link[rel][href]")
+}
+
+/// The product token robots meta tags may name, if the spec obeys robots rules.
+pub(crate) fn robots_token(spec: &CompiledSpec) -> Option<&str> {
+    spec.spec
+        .robots
+        .then(|| product_token(&spec.spec.user_agent))
 }
 
 /// Parses `html` (already decoded) fetched from `page_url`: with the fast path when the
@@ -96,6 +117,9 @@ fn fast_plan(spec: &CompiledSpec) -> Option<Rc<FastPlan>> {
                         && a.all == b.all
                         && a.selector == b.selector
                 })
+                && c.spec.robots == spec.spec.robots
+                && c.spec.canonical == spec.spec.canonical
+                && c.spec.user_agent == spec.spec.user_agent
         };
         match &*cached {
             Some((key, plan)) if same(key) => plan.clone(),
@@ -153,22 +177,40 @@ pub fn extract_with_scraper(
             }
         }
     }
-    let refresh = doc
-        .select(meta_refresh())
-        .find(|m| {
-            m.value()
-                .attr("http-equiv")
+    // One walk over the `<meta content>` tags: the first refresh, and the robots directives.
+    let token = robots_token(spec);
+    let mut refresh = None;
+    for m in doc.select(meta_content()) {
+        let (el, Some(value)) = (m.value(), m.value().attr("content")) else {
+            continue;
+        };
+        let is_refresh = || {
+            el.attr("http-equiv")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
-        })
-        .and_then(|m| m.value().attr("content"))
-        .and_then(refresh_target);
-    if let Some(target) = refresh {
+        };
+        if refresh.is_none() && is_refresh() {
+            refresh = Some(value);
+        }
+        if let (Some(token), Some(name)) = (token, el.attr("name")) {
+            if meta_name_applies(name, token) {
+                content.robots.add(value, token);
+            }
+        }
+    }
+    if let Some(target) = refresh.and_then(refresh_target) {
         match resolve_link(&base, target) {
             Ok(url) => content.refresh = url,
             Err(_) => links.too_long(),
         }
     }
     (content.links, content.links_dropped) = links.finish(&mut cuts);
+    if spec.spec.canonical {
+        content.canonical = doc
+            .select(link_rel())
+            .find(|l| l.value().attr("rel").is_some_and(rel_is_canonical))
+            .and_then(|l| l.value().attr("href"))
+            .and_then(|href| resolve_link(&base, href).ok().flatten());
+    }
 
     let mut budget = TextBudget::default();
     for field in &spec.fields {

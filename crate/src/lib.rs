@@ -27,6 +27,7 @@ pub mod frontier;
 pub mod handler;
 pub mod host_slots;
 pub mod robots;
+pub mod robots_meta;
 pub mod scope;
 pub mod seen;
 pub mod spec;

@@ -151,6 +151,12 @@ pub struct CrawlSpec {
     /// see [`crate::throttle`].
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub autothrottle: bool,
+    /// Follow the links of pages that say `nofollow` (robots meta or `X-Robots-Tag`) all
+    /// the same; off by default. `robots: false` turns page-level rules off altogether.
+    pub follow_nofollow: bool,
+    /// Dedupe by `<link rel="canonical">`: see [`crate::robots_meta`] and the README's
+    /// "Robots meta and canonical" section for the exact rule. Off by default.
+    pub canonical: bool,
 }
 
 impl Default for CrawlSpec {
@@ -179,6 +185,8 @@ impl Default for CrawlSpec {
             fields: Vec::new(),
             code: None,
             autothrottle: false,
+            follow_nofollow: false,
+            canonical: false,
         }
     }
 }
@@ -281,11 +289,14 @@ impl CrawlSpec {
             }
             if RECORD_COLUMNS.contains(&f.name.as_str())
                 || [ITEMS_COLUMN, crate::events::CUT_COLUMN].contains(&f.name.as_str())
+                || crate::robots_meta::COLUMNS.contains(&f.name.as_str())
             {
                 return Err(SpecError::new(format!(
-                    "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}): pick another name",
+                    "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}, {}, {}): pick another name",
                     f.name,
-                    RECORD_COLUMNS.join(", ")
+                    RECORD_COLUMNS.join(", "),
+                    crate::events::CUT_COLUMN,
+                    crate::robots_meta::COLUMNS.join(", ")
                 )));
             }
             if fields.iter().any(|c: &CompiledField| c.name == f.name) {
@@ -575,6 +586,14 @@ mod tests {
             .compile()
             .unwrap_err();
         assert!(e.message.contains("clashes"), "{}", e.message);
+        let e = spec_with(|s| {
+            s.fields
+                .push(FieldSpec::parse_cli("canonical=link@href").unwrap())
+        })
+        .compile()
+        .unwrap_err();
+        assert!(e.message.contains("clashes"), "{}", e.message);
+        assert!(e.message.contains("duplicate"), "{}", e.message);
     }
 
     #[test]

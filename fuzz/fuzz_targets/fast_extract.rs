@@ -1,8 +1,10 @@
 //! The fast extraction path (tokenizer + tree) against scraper (html5ever) on arbitrary
 //! bytes: whenever `fast::try_extract` answers, its answer must equal
 //! `extract_with_scraper`'s. The first byte picks one of a few specs (links only, text and
-//! attribute fields, a follow selector); the rest is the page, decoded lossily as the
-//! engine would after charset decoding.
+//! attribute fields, a follow selector; every other one also reads canonical links, and
+//! all read robots meta tags); the rest is the page, decoded lossily as the engine would
+//! after charset decoding. `PageContent` is compared whole, so the robots directives and
+//! the canonical URL must agree too.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,7 +33,8 @@ fn specs() -> &'static Vec<(CompiledSpec, FastPlan)> {
     SPECS_COMPILED.get_or_init(|| {
         SPECS
             .iter()
-            .map(|(fields, follow)| {
+            .enumerate()
+            .map(|(i, (fields, follow))| {
                 let spec = CrawlSpec {
                     seeds: vec!["http://h/".into()],
                     fields: fields
@@ -39,6 +42,8 @@ fn specs() -> &'static Vec<(CompiledSpec, FastPlan)> {
                         .map(|f| FieldSpec::parse_cli(f).unwrap())
                         .collect(),
                     follow: follow.map(String::from),
+                    // Robots meta tags are read by default; canonical links when asked.
+                    canonical: i % 2 == 0,
                     ..CrawlSpec::default()
                 }
                 .compile()

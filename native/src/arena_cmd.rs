@@ -48,6 +48,9 @@ pub struct ArenaArgs {
     /// worked on (a server with a full worker pool; AutoThrottle's test).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub overload: Option<u64>,
+    /// Serve the /meta/ pages: robots meta tags, X-Robots-Tag headers, canonical links.
+    #[arg(long)]
+    pub robots_meta: bool,
 }
 
 /// An origin count: a whole number from 1 to [`silk_arena::MAX_ORIGINS`].
@@ -85,6 +88,7 @@ pub fn run(args: ArenaArgs) -> i32 {
             SiteArg::Films => Site::Films,
         },
         overload_limit: args.overload.map(|n| n as usize),
+        robots_meta: args.robots_meta,
     };
     // One runtime for the servers and Ctrl-C, as `silk bench` measures it: no second runtime
     // (each would have a signal driver of its own) and, with one origin, the accept loop on

@@ -152,6 +152,15 @@ pub struct CrawlArgs {
     /// holds or cuts it (Scrapy's AUTOTHROTTLE_ENABLED).
     #[arg(long)]
     pub autothrottle: bool,
+    /// Follow the links of pages that say nofollow (robots meta or X-Robots-Tag) all the
+    /// same; the records still say `nofollow`. --no-robots turns page rules off entirely.
+    #[arg(long)]
+    pub follow_nofollow: bool,
+
+    /// Dedupe by <link rel="canonical">: the canonical URL joins the seen-set, and a page
+    /// whose canonical URL was seen first is recorded as a duplicate, without fields.
+    #[arg(long)]
+    pub canonical: bool,
 }
 
 impl CrawlArgs {
@@ -204,6 +213,8 @@ impl CrawlArgs {
         if self.autothrottle {
             spec.autothrottle = true;
         }
+        spec.follow_nofollow |= self.follow_nofollow;
+        spec.canonical |= self.canonical;
         spec.allow.extend(self.allow.iter().cloned());
         spec.deny.extend(self.deny.iter().cloned());
         for h in &self.headers {

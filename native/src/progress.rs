@@ -133,6 +133,12 @@ pub fn summary(stats: &Stats) -> String {
             stats.host_limits.len() - SUMMARY_HOSTS
         ));
     }
+    if stats.links_nofollow > 0 || stats.canonical_duplicates > 0 {
+        s.push_str(&format!(
+            "  meta     {} links not followed (nofollow), {} canonical duplicates\n",
+            stats.links_nofollow, stats.canonical_duplicates
+        ));
+    }
     if stats.cancelled {
         s.push_str("  cancelled before the end\n");
     }

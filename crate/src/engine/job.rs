@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 use crate::frontier::QueuedUrl;
 use crate::handler::{Page, PageOutput};
+use crate::robots_meta::PageDirectives;
 use futures::future::{self, Either, LocalBoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
@@ -37,6 +38,8 @@ pub(super) struct Job {
     pub(super) cut: Option<String>,
     /// When the current attempt was sent (AutoThrottle's latency).
     pub(super) sent_at: Duration,
+    /// The page's robots meta, `X-Robots-Tag` and canonical outcome (the record's keys).
+    pub(super) directives: PageDirectives,
 }
 
 impl Job {
@@ -59,6 +62,7 @@ impl Job {
             meta: q.meta,
             cut: None,
             sent_at: Duration::ZERO,
+            directives: PageDirectives::default(),
         }
     }
 }

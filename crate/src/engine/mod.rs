@@ -25,6 +25,7 @@
 
 mod handled;
 mod job;
+mod page_directives;
 mod page_outcome;
 mod robots_fetch;
 

@@ -164,7 +164,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         // A cut page says so in its record, handled or not.
         job.cut = content.cut.take();
         self.stats.links_dropped += content.links_dropped;
-        if self.handler.is_some() {
+        job.directives = self.page_directives(&job, &resp, &mut content).await;
+        if self.handler.is_some() && !job.directives.withholds_content() {
             let text = text.into_owned();
             return self.start_handler(job, resp, text, content);
         }
@@ -242,6 +243,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             cut: job.cut,
             started_ms,
             slot: job.slot,
+            directives: job.directives,
         }
     }
 

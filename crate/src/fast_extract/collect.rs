@@ -1,5 +1,6 @@
 //! What the fast path collects while the tree builder runs: the raw link targets, the first
-//! `<base href>` and meta refresh, and the field values. Text fields are captured as the
+//! `<base href>` and meta refresh, robots meta directives, the first canonical link's
+//! `href`, and the field values. Text fields are captured as the
 //! text nodes of the matched element go by, and collapsed the way
 //! [`crate::extract::collapsed_text`] collapses them (runs of whitespace become one space,
 //! none at either end), one text node at a time.
@@ -15,6 +16,7 @@ use super::tags::T;
 use super::tree::Path;
 use super::FastPlan;
 use crate::extract::budget::TextBudget;
+use crate::robots_meta::{meta_name_applies, rel_is_canonical, Directives};
 use std::borrow::Cow;
 
 /// One field's matches, in document order; `None` while a text capture is still open.
@@ -44,6 +46,10 @@ pub(super) struct Collector<'a, 'p> {
     /// The `content` of the first `<meta http-equiv=refresh content>`.
     pub refresh: Option<Cow<'a, str>>,
     refresh_seen: bool,
+    /// The directives of every `<meta name=robots|TOKEN content>` (with robots on).
+    pub robots: Directives,
+    /// The `href` of the first `<link rel=canonical href>` (with canonical on).
+    pub canonical: Option<Cow<'a, str>>,
     pub fields: Vec<FieldValues>,
     captures: Vec<Capture>,
     text_captures: usize,
@@ -60,6 +66,8 @@ impl<'a, 'p> Collector<'a, 'p> {
             base: None,
             refresh: None,
             refresh_seen: false,
+            robots: Directives::default(),
+            canonical: None,
             fields: plan.fields.iter().map(|_| FieldValues::default()).collect(),
             captures: Vec::new(),
             text_captures: 0,
@@ -124,16 +132,35 @@ impl<'a, 'p> Collector<'a, 'p> {
                 }
             }
             T::Base if self.base.is_none() => self.base = path.attr(i, "href"),
-            T::Meta if !self.refresh_seen => {
-                let refresh = path
-                    .attr(i, "http-equiv")
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
-                if refresh {
-                    if let Some(content) = path.attr(i, "content") {
-                        self.refresh_seen = true;
-                        self.refresh = Some(content);
+            T::Meta => {
+                if !self.refresh_seen {
+                    let refresh = path
+                        .attr(i, "http-equiv")
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
+                    if refresh {
+                        if let Some(content) = path.attr(i, "content") {
+                            self.refresh_seen = true;
+                            self.refresh = Some(content);
+                        }
                     }
                 }
+                if let Some(token) = &self.plan.robots_token {
+                    if path
+                        .attr(i, "name")
+                        .is_some_and(|n| meta_name_applies(&n, token))
+                    {
+                        if let Some(content) = path.attr(i, "content") {
+                            self.robots.add(&content, token);
+                        }
+                    }
+                }
+            }
+            T::Link
+                if self.plan.canonical
+                    && self.canonical.is_none()
+                    && path.attr(i, "rel").is_some_and(|r| rel_is_canonical(&r)) =>
+            {
+                self.canonical = path.attr(i, "href");
             }
             _ => {}
         }

@@ -1,4 +1,5 @@
-//! The fast extraction path: links, `<base href>`, meta refresh and fields from one
+//! The fast extraction path: links, `<base href>`, meta refresh, robots meta, the canonical
+//! link and fields from one
 //! streaming pass over the page, with no DOM. It gives results identical to
 //! [`crate::extract`]'s html5ever-based path, or none at all:
 //!
@@ -50,6 +51,10 @@ pub struct Bail(pub &'static str);
 pub struct FastPlan {
     fields: Vec<FieldPlan>,
     follow: Option<SelectorList>,
+    /// The product token robots meta tags may name (`None`: robots rules are off).
+    robots_token: Option<String>,
+    /// Look for `<link rel="canonical">`.
+    canonical: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +87,12 @@ impl FastPlan {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(FastPlan { fields, follow })
+        Some(FastPlan {
+            fields,
+            follow,
+            robots_token: crate::extract::robots_token(spec).map(String::from),
+            canonical: spec.spec.canonical,
+        })
     }
 }
 
@@ -138,6 +148,11 @@ pub fn try_extract(
         }
     }
     (content.links, content.links_dropped) = links.finish(&mut cuts);
+    content.robots = collector.robots;
+    content.canonical = collector
+        .canonical
+        .as_deref()
+        .and_then(|href| resolve_link(&base, href).ok().flatten());
     for (field, values) in plan.fields.iter().zip(collector.fields) {
         let mut values = values.values.into_iter().map(|v| v.unwrap_or_default());
         let value = if field.all {

@@ -55,6 +55,12 @@ fn assert_same(html: &str, spec: &CompiledSpec, fast: &PageContent, slow: &PageC
             fast.refresh, slow.refresh
         );
     }
+    if fast.robots != slow.robots || fast.canonical != slow.canonical {
+        report += &format!(
+            "robots meta: fast {:?} scraper {:?}; canonical: fast {:?} scraper {:?}\n",
+            fast.robots, slow.robots, fast.canonical, slow.canonical
+        );
+    }
     for (f, s) in fast.fields.iter().zip(&slow.fields) {
         if f != s {
             let short = |v: &serde_json::Value| {
@@ -174,6 +180,77 @@ fn tricky_pages() {
     }
 }
 
+/// Robots meta tags and canonical links, with the features on and off: both paths answer,
+/// agree, and read what the page says.
+#[test]
+fn robots_meta_and_canonical_agree() {
+    use crate::robots_meta::Directives;
+    let url = url();
+    let both = Directives {
+        noindex: true,
+        nofollow: true,
+    };
+    let nofollow = Directives {
+        noindex: false,
+        nofollow: true,
+    };
+    // (page, directives for silk, canonical)
+    let cases: &[(&str, Directives, Option<&str>)] = &[
+        (
+            r#"<head><meta name="robots" content="NoFollow"><link rel="canonical" href="/c"></head><a href=/x>x</a>"#,
+            nofollow,
+            Some("http://h/c"),
+        ),
+        (
+            r#"<meta name="ROBOTS" content="noindex"><meta name="silk" content="nofollow">"#,
+            both,
+            None,
+        ),
+        (
+            r#"<meta name="googlebot" content="none"><meta name="robots"><meta content="none">"#,
+            Directives::default(),
+            None,
+        ),
+        (
+            r#"<base href="/b/"><link rel="stylesheet" href="s.css"><link rel="Canonical alternate" href="c?x=1#f"><link rel=canonical href=/second>"#,
+            Directives::default(),
+            Some("http://h/b/c?x=1"),
+        ),
+        (
+            r#"<link rel=canonical><link rel=canonical href="javascript:x"><link rel=canonical href=/late>"#,
+            Directives::default(),
+            None,
+        ),
+        (
+            r#"<body><p>late <meta name=robots content="none, noarchive"> <link rel=canonical href="HTTP://H/Up"></p>"#,
+            both,
+            Some("http://h/Up"),
+        ),
+        (r#"<meta name=robots content="&#110;one">"#, both, None),
+    ];
+    for (page, directives, canonical) in cases {
+        for (robots, canonical_on) in [(true, true), (true, false), (false, true)] {
+            let mut s = spec(&["t=title"], None);
+            s.spec.robots = robots;
+            s.spec.canonical = canonical_on;
+            assert!(check(page, &url, &s), "the fast path declined {page}");
+            let c = try_extract(page, &url, &FastPlan::new(&s).unwrap(), true).unwrap();
+            let want_robots = if robots {
+                *directives
+            } else {
+                Directives::default()
+            };
+            assert_eq!(c.robots, want_robots, "{page} robots={robots}");
+            let want_canonical = canonical.filter(|_| canonical_on);
+            assert_eq!(
+                c.canonical.as_ref().map(Url::as_str),
+                want_canonical,
+                "{page} canonical={canonical_on}"
+            );
+        }
+    }
+}
+
 #[test]
 fn ordinary_pages_stay_on_the_fast_path() {
     let url = url();
@@ -232,7 +309,11 @@ fn get(addr: std::net::SocketAddr, path: &str) -> (Option<String>, Vec<u8>) {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn arena_pages_agree_with_scraper() {
-    let arena = silk_arena::spawn(silk_arena::ArenaConfig::default()).unwrap();
+    let arena = silk_arena::spawn(silk_arena::ArenaConfig {
+        robots_meta: true,
+        ..Default::default()
+    })
+    .unwrap();
     let mut paths: Vec<String> = (0..40).map(|i| format!("/p/{i}")).collect();
     paths.extend(
         [
@@ -252,6 +333,12 @@ fn arena_pages_agree_with_scraper() {
             "/nope",
             "/calendar/2026/11",
             "/r/0",
+            "/meta/",
+            "/meta/nofollow",
+            "/meta/none",
+            "/meta/other-bot",
+            "/meta/dup/a",
+            "/meta/alias",
         ]
         .map(String::from),
     );
@@ -267,6 +354,11 @@ fn arena_pages_agree_with_scraper() {
             ],
             Some("section.related"),
         )])
+        .chain([{
+            let mut s = spec(&["t=title"], None);
+            s.spec.canonical = true;
+            s
+        }])
         .collect();
     let mut declined = Vec::new();
     for path in &paths {
@@ -283,7 +375,10 @@ fn arena_pages_agree_with_scraper() {
     // Ordinary pages (products, home, simple pages) must not need scraper.
     for path in &declined {
         assert!(
-            !path.starts_with("/p/") && path != "/" && path != "/private/open",
+            !path.starts_with("/p/")
+                && !path.starts_with("/meta/")
+                && path != "/"
+                && path != "/private/open",
             "the fast path declined {path}"
         );
     }

@@ -59,6 +59,10 @@ export interface CrawlSpec {
   code?: string | null;
   /** AutoThrottle: adapt each host's limit (up to `per_host`) and delay to its answers. */
   autothrottle?: boolean;
+  /** Follow the links of pages that say nofollow (robots meta, X-Robots-Tag) all the same. */
+  follow_nofollow?: boolean;
+  /** Dedupe by `<link rel="canonical">` (see the README for the exact rule). */
+  canonical?: boolean;
 }
 
 /** Options of `new Crawl(spec, options)`. */
@@ -87,6 +91,14 @@ export interface CrawlRecord {
   items?: unknown[];
   /** Which extraction budgets the page reached (present only then), e.g. "more than 10000 links or 4 MiB of links: 52113 dropped". */
   cut?: string;
+  /** The page said noindex (robots meta or X-Robots-Tag): its fields are null, no handler ran. */
+  noindex?: true;
+  /** The page said nofollow: its links were not followed unless `follow_nofollow`. */
+  nofollow?: true;
+  /** With `canonical`: the page's in-scope canonical URL, when not its own. */
+  canonical?: string;
+  /** With `canonical`: the canonical URL was seen first, so this page's fields are null. */
+  duplicate?: true;
   /** Field values: a string, an array of strings (`all`), or null when nothing matched. */
   [field: string]: unknown;
 }
@@ -125,6 +137,10 @@ export interface CrawlStats {
   store_error: string | null;
   /** With `autothrottle`: per host (the 20 busiest), its final and lowest limit, cuts, final delay. */
   host_limits?: { host: string; limit: number; min_limit: number; cuts: number; final_delay_ms: number }[];
+  /** Links not followed because their page said nofollow. */
+  links_nofollow: number;
+  /** Pages recorded as canonical duplicates (with `canonical`). */
+  canonical_duplicates: number;
 }
 
 /** Everything a crawl reports, in order; `finished` is always last. */

@@ -238,6 +238,7 @@ mod tests {
             cut: None,
             started_ms: 0.0,
             slot: 0,
+            directives: Default::default(),
         }
     }
 

@@ -167,7 +167,7 @@ fn attrs(r: &mut Rng, out: &mut String) {
     for _ in 0..r.below(4) {
         let name = r.pick(&[
             "href", "class", "id", "title", "data-k", "lang", "type", "rel", "HREF", "Class",
-            "href",
+            "href", "name", "content",
         ]);
         let value = attr_value(r);
         match r.below(6) {
@@ -272,6 +272,15 @@ fn random_page(r: &mut Rng, clean: bool) -> String {
         if r.one_in(3) {
             out.push_str("<meta http-equiv=\"refresh\" content=\"0; url=/next\">");
         }
+        if r.one_in(3) {
+            let name = r.pick(&["robots", "ROBOTS", "silk", "googlebot", " robots "]);
+            let content = r.pick(&["noindex", "NoFollow", "none", "silk: noindex", "index"]);
+            out.push_str(&format!("<meta name=\"{name}\" content=\"{content}\">"));
+        }
+        if r.one_in(3) {
+            let rel = r.pick(&["canonical", "Canonical alternate", "stylesheet"]);
+            out.push_str(&format!("<link rel=\"{rel}\" href=\"{}\">", attr_value(r)));
+        }
         if r.one_in(4) {
             out.push_str(r.pick(WORDS));
         }
@@ -370,7 +379,11 @@ fn random_spec(r: &mut Rng) -> CompiledSpec {
     }
     let follow = r.one_in(3).then(|| random_selector(r));
     let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-    spec(&fields, follow.as_deref())
+    let mut spec = spec(&fields, follow.as_deref());
+    // Robots meta and canonical links are read only when the spec asks for them.
+    spec.spec.canonical = r.one_in(2);
+    spec.spec.robots = !r.one_in(5);
+    spec
 }
 
 #[test]
