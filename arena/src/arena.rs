@@ -28,6 +28,7 @@ use crate::faults::{self, ConnectionDropped, FaultState};
 use crate::pages;
 use crate::reply;
 use crate::site::{parse_index, Site};
+use crate::sitemaps;
 use crate::stats::{is_disallowed, ArenaStats, InFlight, Stats};
 
 /// A deterministic synthetic web site and its request counters.
@@ -221,11 +222,11 @@ impl Arena {
             if let Some(resp) = faults::robots(&inner.faults) {
                 return resp;
             }
-            return Ok(reply::bytes(
-                StatusCode::OK,
-                reply::TEXT_UTF8,
-                pages::robots_txt(inner.config.crawl_delay_s),
-            ));
+            let mut robots = pages::robots_txt(inner.config.crawl_delay_s);
+            if inner.config.sitemaps {
+                robots.push_str(&sitemaps::robots_line(host));
+            }
+            return Ok(reply::bytes(StatusCode::OK, reply::TEXT_UTF8, robots));
         }
         if path == "/private/open" {
             return ok(pages::private_open());
@@ -254,6 +255,9 @@ impl Arena {
         if is_disallowed(path) {
             let next = parse_index(&path["/private/".len()..]).map(|n| n + 1);
             return ok(pages::private_page(path, next));
+        }
+        if let Some(resp) = sitemaps::respond(path, host) {
+            return Ok(resp);
         }
         if site.faults() {
             if path.starts_with(faults::INDEX) {

@@ -35,6 +35,10 @@ pub struct ArenaConfig {
     /// origin, with CORS headers (a test rig that resets the arena from a browser). `false`
     /// (the default): they refuse cross-origin browser requests and send no CORS headers.
     pub test_control: bool,
+    /// `true`: robots.txt names the sitemap index (`Sitemap: http://HOST/sitemap.xml`). The
+    /// sitemap files are served either way (see `sitemaps.rs`); off by default, so
+    /// robots.txt is unchanged.
+    pub sitemaps: bool,
 }
 
 impl Default for ArenaConfig {
@@ -49,6 +53,7 @@ impl Default for ArenaConfig {
             faults: true,
             crawl_delay_s: None,
             test_control: false,
+            sitemaps: false,
         }
     }
 }

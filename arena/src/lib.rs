@@ -42,6 +42,7 @@
 //! | `/faults/utf8-bom` | UTF-8 with a BOM, header says `charset=ISO-8859-1` |
 //! | `/faults/not-html` | `application/json` with link-like strings (`/faults/json-link`, a 404) |
 //! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
+//! | `/sitemap.xml`, `/sitemaps/...`, `/unlisted/{n}` | sitemaps (index, plain, gzip, text) and pages only they list; robots.txt names the index with `sitemaps` on (see `sitemaps.rs`) |
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
@@ -62,6 +63,7 @@ mod prng;
 mod reply;
 mod server;
 mod site;
+mod sitemaps;
 mod stats;
 
 pub use arena::Arena;
@@ -70,4 +72,5 @@ pub use config::ArenaConfig;
 pub use control::MAX_LATENCY_MS;
 pub use faults::{ConnectionDropped, RobotsFault};
 pub use server::{serve, spawn, ArenaHandle};
+pub use sitemaps::BIG_SITEMAP_URLS;
 pub use stats::ArenaStats;

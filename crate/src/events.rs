@@ -28,6 +28,18 @@ pub const ITEMS_COLUMN: &str = "items";
 /// only then; see [`crate::extract::budget`]). Not a field name either.
 pub const CUT_COLUMN: &str = "cut";
 
+/// The key that marks the record of a sitemap file (`true`, present only then). Not a
+/// field name either.
+pub const SITEMAP_COLUMN: &str = "sitemap";
+
+/// The key under which a page found in a sitemap carries the sitemap's `<lastmod>` for it
+/// (present only then). Not a field name either.
+pub const LASTMOD_COLUMN: &str = "lastmod";
+
+/// The keys a record has beside the standard columns and the fields, when they carry
+/// something. Field names may not clash with these either.
+pub const EXTRA_COLUMNS: &[&str] = &[ITEMS_COLUMN, CUT_COLUMN, SITEMAP_COLUMN, LASTMOD_COLUMN];
+
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -51,6 +63,10 @@ pub struct Record {
     pub started_ms: f64,
     /// Which concurrency slot carried it (for timelines: one lane per slot).
     pub slot: u32,
+    /// The `<lastmod>` the sitemap that listed this page gave for it.
+    pub lastmod: Option<String>,
+    /// This is the record of a sitemap file, not of a page.
+    pub sitemap: bool,
 }
 
 impl Record {
@@ -85,6 +101,12 @@ impl Record {
         if let Some(cut) = &self.cut {
             m.insert(CUT_COLUMN.into(), Value::from(cut.clone()));
         }
+        if self.sitemap {
+            m.insert(SITEMAP_COLUMN.into(), Value::Bool(true));
+        }
+        if let Some(lastmod) = &self.lastmod {
+            m.insert(LASTMOD_COLUMN.into(), Value::from(lastmod.clone()));
+        }
         m
     }
 }
@@ -117,9 +139,7 @@ impl Record {
             elapsed_ms: number("elapsed_ms").unwrap_or(0.0),
             fields: m
                 .iter()
-                .filter(|(k, _)| {
-                    !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN && *k != CUT_COLUMN
-                })
+                .filter(|(k, _)| !RECORD_COLUMNS.contains(&k.as_str()) && !EXTRA_COLUMNS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             error,
@@ -130,6 +150,8 @@ impl Record {
             cut: text(CUT_COLUMN),
             started_ms: 0.0,
             slot: 0,
+            lastmod: text(LASTMOD_COLUMN),
+            sitemap: m.get(SITEMAP_COLUMN) == Some(&Value::Bool(true)),
         })
     }
 }
@@ -298,8 +320,18 @@ mod tests {
             cut: Some("more than 10000 links or 4 MiB of links: 7 dropped".into()),
             started_ms: 0.0,
             slot: 0,
+            lastmod: Some("2026-11-01".into()),
+            sitemap: false,
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
+        assert_eq!(record.to_json()["lastmod"], Value::from("2026-11-01"));
+        assert!(!record.to_json().contains_key("sitemap"));
+        let mut sitemap = record.clone();
+        sitemap.sitemap = true;
+        sitemap.lastmod = None;
+        assert_eq!(sitemap.to_json()["sitemap"], Value::Bool(true));
+        assert!(!sitemap.to_json().contains_key("lastmod"));
+        assert_eq!(Record::from_json(&sitemap.to_json()), Ok(sitemap));
         assert_eq!(
             record.to_json()["cut"],
             Value::from("more than 10000 links or 4 MiB of links: 7 dropped")

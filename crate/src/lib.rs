@@ -29,6 +29,7 @@ pub mod host_slots;
 pub mod robots;
 pub mod scope;
 pub mod seen;
+pub mod sitemap;
 pub mod spec;
 pub mod url_norm;
 #[cfg(target_arch = "wasm32")]

@@ -35,6 +35,10 @@ pub struct ArenaArgs {
     /// (test rigs only; by default writes refuse cross-origin browser requests).
     #[arg(long)]
     pub test_control: bool,
+    /// Name the sitemap index in robots.txt (`Sitemap: http://HOST/sitemap.xml`); the
+    /// sitemap files are served either way.
+    #[arg(long)]
+    pub sitemaps: bool,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -48,6 +52,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         faults: !args.no_faults,
         crawl_delay_s: args.crawl_delay,
         test_control: args.test_control,
+        sitemaps: args.sitemaps,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,6 +35,10 @@ pub(super) struct Job {
     pub(super) meta: Option<Rc<Value>>,
     /// Which extraction budgets the page reached (the record's `cut`).
     pub(super) cut: Option<String>,
+    /// The `<lastmod>` of the sitemap that listed the URL (the record's `lastmod`).
+    pub(super) lastmod: Option<Rc<str>>,
+    /// A sitemap file, not a page (see `engine/sitemaps.rs`).
+    pub(super) sitemap: bool,
 }
 
 impl Job {
@@ -56,6 +60,8 @@ impl Job {
             bytes: 0,
             meta: q.meta,
             cut: None,
+            lastmod: q.lastmod,
+            sitemap: q.sitemap,
         }
     }
 }

@@ -27,6 +27,7 @@ mod handled;
 mod job;
 mod page_outcome;
 mod robots_fetch;
+mod sitemaps;
 
 use self::job::{ms, origin_of, timed_fetch, Done, Job, SplitMix, Wake};
 use crate::cancel::CancelHandle;
@@ -189,6 +190,7 @@ struct Run<F: Frontier, E: FnMut(Event)> {
     robots_delayed: Vec<(Duration, Rc<str>, u32)>,
     /// A shared frontier said "later": no popping before this time.
     pop_again_at: Option<Duration>,
+    sitemaps: sitemaps::SitemapState,
 }
 
 impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
@@ -224,6 +226,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             robots_wanted: Vec::new(),
             robots_delayed: Vec::new(),
             pop_again_at: None,
+            sitemaps: sitemaps::SitemapState::default(),
             spec: c.spec,
             fetcher: c.fetcher,
             clock: c.clock,
@@ -244,6 +247,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             let url = parse_link(&seed, seed.as_str()).unwrap_or(seed);
             self.frontier.add(QueuedUrl::new(url, 0, None)).await;
         }
+        self.queue_spec_sitemaps().await;
         self.pages_started = self.frontier.pages_done();
         loop {
             if self.grace_until.is_none() && self.cancel.is_cancelled() {
@@ -293,8 +297,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     /// depth (scope, allow/deny, depth; see [`ScopeRules::admits_redirect`]) and not seen
     /// before (it is claimed now, so no other job fetches it).
     async fn claim_target(&mut self, target: &Url, job: &Job) -> bool {
-        self.scope.admits_redirect(target, job.depth)
-            && self.frontier.mark_seen(target, job.requested()).await
+        let admitted = match job.sitemap {
+            true => self.scope.admits_sitemap(target),
+            false => self.scope.admits_redirect(target, job.depth),
+        };
+        admitted && self.frontier.mark_seen(target, job.requested()).await
     }
 
     /// The URL a platform-followed redirect chain ended on (the browser): used as fetched
@@ -356,7 +363,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
 
     /// Why a URL popped from the store is recorded instead of fetched, if it is.
     fn refuse_popped(&self, q: &QueuedUrl) -> Option<FetchError> {
-        if !self.scope.admits_popped(&q.url, q.depth) {
+        let admitted = match q.sitemap {
+            true => self.scope.admits_sitemap(&q.url),
+            false => self.scope.admits_popped(&q.url, q.depth),
+        };
+        if !admitted {
             return Some(FetchError::new(
                 ErrorKind::Other,
                 format!(
@@ -597,7 +608,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         self.stats.requests += 1;
         let request = self.request_for(&job.url, job.referer.as_deref());
-        let fetch = timed_fetch(&*self.fetcher, &*self.clock, request);
+        let fetch = match job.sitemap {
+            true => self.sitemap_fetch(request),
+            false => timed_fetch(&*self.fetcher, &*self.clock, request),
+        };
         self.slots[slot as usize] = Some(job);
         self.in_flight.push(
             async move {
