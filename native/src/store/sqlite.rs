@@ -38,6 +38,8 @@ mod writer;
 mod tests;
 #[cfg(test)]
 mod tests_hardening;
+#[cfg(test)]
+mod tests_sitemaps;
 
 use crate::store::stored_record;
 use rusqlite::Connection;

@@ -176,7 +176,7 @@ fn migrate_tables(conn: &Connection) -> rusqlite::Result<()> {
 /// Schema 4 (sitemaps): the statements that add `pages.lastmod` and `pages.sitemap`, each
 /// only if the column is missing, so the step is safe on any file. Old rows get no
 /// lastmod and are pages.
-fn sitemap_columns(conn: &Connection) -> rusqlite::Result<String> {
+pub(super) fn sitemap_columns(conn: &Connection) -> rusqlite::Result<String> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('pages')")?;
     let columns = stmt
         .query_map([], |r| r.get::<_, String>(0))?
