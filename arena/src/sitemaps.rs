@@ -38,7 +38,10 @@ pub(crate) fn respond(path: &str, host: Option<&str>) -> Option<Response<BoxBody
     let host = host.unwrap_or("127.0.0.1");
     let base = format!("http://{host}");
     // The same server under another name: another host for a crawler's scope.
-    let other = format!("http://localhost:{}", host.rsplit_once(':').map_or("80", |(_, p)| p));
+    let other = format!(
+        "http://localhost:{}",
+        host.rsplit_once(':').map_or("80", |(_, p)| p)
+    );
     let xml = |body: String| Some(reply::bytes(StatusCode::OK, XML, body));
     match path {
         INDEX => xml(index(&base, &other)),
@@ -76,8 +79,14 @@ fn index(base: &str, other: &str) -> String {
          <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     for (loc, lastmod) in [
-        (format!("{base}/sitemaps/products-1.xml"), Some("2026-11-01")),
-        (format!("{base}/sitemaps/products-2.xml.gz"), Some("2026-11-02")),
+        (
+            format!("{base}/sitemaps/products-1.xml"),
+            Some("2026-11-01"),
+        ),
+        (
+            format!("{base}/sitemaps/products-2.xml.gz"),
+            Some("2026-11-02"),
+        ),
         (format!("{base}/sitemaps/big.xml"), None),
         (format!("{base}/sitemaps/missing.xml"), None),
         (format!("{other}/sitemaps/elsewhere.xml"), None),
@@ -94,7 +103,12 @@ fn index(base: &str, other: &str) -> String {
 
 fn products_1(base: &str, other: &str) -> String {
     let mut entries: Vec<(String, Option<String>)> = (0..5)
-        .map(|i| (format!("{base}/p/{i}"), Some(format!("2026-11-{:02}", i + 1))))
+        .map(|i| {
+            (
+                format!("{base}/p/{i}"),
+                Some(format!("2026-11-{:02}", i + 1)),
+            )
+        })
         .collect();
     entries.push((format!("{base}/unlisted/0"), Some("2026-10-30".into())));
     entries.push((format!("{base}/unlisted/1"), Some("2026-10-31".into())));
@@ -166,7 +180,9 @@ mod tests {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text)
             .unwrap();
-        assert!(text.contains("<loc>http://127.0.0.1:8080/unlisted/2</loc><lastmod>2026-11-20T08:30:00Z</lastmod>"));
+        assert!(text.contains(
+            "<loc>http://127.0.0.1:8080/unlisted/2</loc><lastmod>2026-11-20T08:30:00Z</lastmod>"
+        ));
         let (_, big) = body("/sitemaps/big.xml").await;
         assert_eq!(
             String::from_utf8(big).unwrap().matches("<url>").count(),
@@ -175,6 +191,9 @@ mod tests {
         assert!(respond("/unlisted/999", None).is_some());
         assert!(respond("/unlisted/1000", None).is_none());
         assert!(respond("/sitemaps/missing.xml", None).is_none());
-        assert_eq!(robots_line(Some("h:1")), "\nSitemap: http://h:1/sitemap.xml\n");
+        assert_eq!(
+            robots_line(Some("h:1")),
+            "\nSitemap: http://h:1/sitemap.xml\n"
+        );
     }
 }

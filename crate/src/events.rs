@@ -139,7 +139,9 @@ impl Record {
             elapsed_ms: number("elapsed_ms").unwrap_or(0.0),
             fields: m
                 .iter()
-                .filter(|(k, _)| !RECORD_COLUMNS.contains(&k.as_str()) && !EXTRA_COLUMNS.contains(&k.as_str()))
+                .filter(|(k, _)| {
+                    !RECORD_COLUMNS.contains(&k.as_str()) && !EXTRA_COLUMNS.contains(&k.as_str())
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             error,

@@ -123,19 +123,23 @@ impl Cut {
 
 /// Reads one sitemap file from `body` (gzip or not), calling `on_entry` for each entry in
 /// order, within `limits`.
-pub fn read(
-    body: &[u8],
-    limits: &Limits,
-    mut on_entry: impl FnMut(Kind, Entry<'_>),
-) -> Summary {
+pub fn read(body: &[u8], limits: &Limits, mut on_entry: impl FnMut(Kind, Entry<'_>)) -> Summary {
     let over = Rc::new(Cell::new(false));
     let gzip = body.starts_with(&[0x1f, 0x8b]);
     let mut summary = if gzip {
         let capped = Capped::new(MultiGzDecoder::new(body), limits.max_bytes, over.clone());
-        read_text(BufReader::with_capacity(16 * 1024, capped), limits, &mut on_entry)
+        read_text(
+            BufReader::with_capacity(16 * 1024, capped),
+            limits,
+            &mut on_entry,
+        )
     } else {
         let capped = Capped::new(body, limits.max_bytes, over.clone());
-        read_text(BufReader::with_capacity(16 * 1024, capped), limits, &mut on_entry)
+        read_text(
+            BufReader::with_capacity(16 * 1024, capped),
+            limits,
+            &mut on_entry,
+        )
     };
     summary.gzip = gzip;
     if over.get() && summary.cut.is_none() {
@@ -304,16 +308,14 @@ fn read_xml<R: BufRead>(
                     _ => {}
                 }
             }
-            Event::Empty(e) => {
-                if depth == 0 {
-                    let name = e.local_name();
-                    match root_kind(name.as_ref()) {
-                        // An empty `<urlset/>`: a sitemap with no URL.
-                        Some(kind) => summary.kind = Some(kind),
-                        None => summary.error = Some(not_a_sitemap(name.as_ref())),
-                    }
-                    break;
+            Event::Empty(e) if depth == 0 => {
+                let name = e.local_name();
+                match root_kind(name.as_ref()) {
+                    // An empty `<urlset/>`: a sitemap with no URL.
+                    Some(kind) => summary.kind = Some(kind),
+                    None => summary.error = Some(not_a_sitemap(name.as_ref())),
                 }
+                break;
             }
             Event::End(_) => {
                 if depth == 3 {
@@ -505,7 +507,9 @@ impl<R: Read> Read for Capped<R> {
             }
             return Ok(0);
         }
-        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let read = self.inner.read(&mut buf[..n])?;
         self.left -= read as u64;
         Ok(read)
@@ -558,12 +562,19 @@ mod tests {
             [
                 (Kind::UrlSet, "http://h/a?x=1&y=2", Some("2026-11-01")),
                 (Kind::UrlSet, "http://h/b", None),
-                (Kind::UrlSet, "http://h/c", Some("2026-11-01T12:00:00+01:00")),
+                (
+                    Kind::UrlSet,
+                    "http://h/c",
+                    Some("2026-11-01T12:00:00+01:00")
+                ),
             ]
         );
         assert_eq!(summary.kind, Some(Kind::UrlSet));
         assert_eq!((summary.entries, summary.skipped), (3, 1));
-        assert_eq!((summary.cut, summary.error, summary.gzip), (None, None, false));
+        assert_eq!(
+            (summary.cut, summary.error, summary.gzip),
+            (None, None, false)
+        );
     }
 
     #[test]
@@ -628,7 +639,10 @@ mod tests {
         assert_eq!(summary.error, None);
         assert!(summary.gzip);
         // The same cap on plain text.
-        let plain = format!("<urlset><url><loc>http://h/{}</loc></url></urlset>", "x".repeat(2000));
+        let plain = format!(
+            "<urlset><url><loc>http://h/{}</loc></url></urlset>",
+            "x".repeat(2000)
+        );
         let limits = Limits {
             max_bytes: 100,
             ..Limits::default()
@@ -651,7 +665,10 @@ mod tests {
 
     #[test]
     fn what_is_not_a_sitemap_is_an_error_and_broken_xml_keeps_what_came_before() {
-        let (_, s) = entries(b"<!doctype html><html><body>hi</body></html>", &Limits::default());
+        let (_, s) = entries(
+            b"<!doctype html><html><body>hi</body></html>",
+            &Limits::default(),
+        );
         assert!(s.error.unwrap().contains("root element is <html>"));
         assert_eq!(s.kind, None);
         let (_, s) = entries(b"", &Limits::default());

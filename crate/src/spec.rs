@@ -630,7 +630,11 @@ mod tests {
         let e = spec_with(|s| s.sitemap_urls = vec!["sitemap.xml".into()])
             .compile()
             .unwrap_err();
-        assert!(e.message.starts_with("sitemap URL `sitemap.xml`"), "{}", e.message);
+        assert!(
+            e.message.starts_with("sitemap URL `sitemap.xml`"),
+            "{}",
+            e.message
+        );
         let e = spec_with(|s| {
             s.sitemaps = true;
             s.robots = false;

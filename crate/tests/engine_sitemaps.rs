@@ -180,7 +180,11 @@ mod robots_sitemaps {
         assert_eq!(got["/sitemap.xml"].depth, 0);
         assert_eq!(got["/unlisted/1"].lastmod.as_deref(), Some("2026-10-31"));
         let unlisted = got.keys().filter(|p| p.starts_with("/unlisted/")).count();
-        assert_eq!(unlisted, 3 + silk_arena::BIG_SITEMAP_URLS, "the default cap reads all of big.xml");
+        assert_eq!(
+            unlisted,
+            3 + silk_arena::BIG_SITEMAP_URLS,
+            "the default cap reads all of big.xml"
+        );
         assert!(got.contains_key("/"));
         assert_eq!(handle.arena.stats().duplicate_fetches, 0);
 

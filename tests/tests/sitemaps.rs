@@ -5,7 +5,9 @@
 //! to, a duplicate, a robots-disallowed page and an out-of-scope one.
 
 use serde_json::Value;
-use silk_tests::{read_jsonl, records_by_url, silk, silk_bin, silk_ok, stderr, ArenaProcess, TempDir};
+use silk_tests::{
+    read_jsonl, records_by_url, silk, silk_bin, silk_ok, stderr, ArenaProcess, TempDir,
+};
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,12 +72,17 @@ fn sitemaps_from_robots_txt_with_index_gzip_cap_scope_robots_and_duplicates() {
         .collect();
     assert_eq!(got, expected);
 
-    let by_path: std::collections::BTreeMap<String, &Value> =
-        records.iter().map(|r| (path_of(r["url"].as_str().unwrap()), r)).collect();
+    let by_path: std::collections::BTreeMap<String, &Value> = records
+        .iter()
+        .map(|r| (path_of(r["url"].as_str().unwrap()), r))
+        .collect();
     for s in SITEMAPS {
         assert_eq!(by_path[s]["sitemap"], true, "{s}: {}", by_path[s]);
     }
-    assert!(by_path["/"].get("sitemap").is_none(), "pages are not marked");
+    assert!(
+        by_path["/"].get("sitemap").is_none(),
+        "pages are not marked"
+    );
     assert_eq!(by_path["/sitemaps/missing.xml"]["error"]["kind"], "http");
     assert!(by_path["/sitemaps/big.xml"]["cut"]
         .as_str()
@@ -97,7 +104,11 @@ fn flags_and_their_errors() {
     // --sitemaps needs robots.txt: with --no-robots it is refused, saying what to do.
     let refused = silk(&["crawl", "http://127.0.0.1:9/", "--sitemaps", "--no-robots"]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("--sitemap URL"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--sitemap URL"),
+        "{}",
+        stderr(&refused)
+    );
     let refused = silk(&["crawl", "--sitemap", "sitemap.xml"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
@@ -106,7 +117,11 @@ fn flags_and_their_errors() {
         stderr(&refused)
     );
     let refused = silk(&["crawl", "-q"]);
-    assert!(stderr(&refused).contains("--sitemap URL"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--sitemap URL"),
+        "{}",
+        stderr(&refused)
+    );
 }
 
 /// `--sitemap URL` alone (no start URL) with `--state`: killed mid-crawl and resumed, the
@@ -152,7 +167,12 @@ fn a_sitemap_crawl_with_state_resumes_with_sitemaps_and_lastmods() {
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
     let before = tmp.path("before.jsonl");
-    silk_ok(&["export", db.to_str().unwrap(), "-o", before.to_str().unwrap()]);
+    silk_ok(&[
+        "export",
+        db.to_str().unwrap(),
+        "-o",
+        before.to_str().unwrap(),
+    ]);
     let before = paths(&read_jsonl(&before));
     assert!(
         before.contains("/sitemaps/products-2.xml.gz") && !before.contains("/p/7"),
@@ -168,12 +188,18 @@ fn a_sitemap_crawl_with_state_resumes_with_sitemaps_and_lastmods() {
         assert!(got.contains(s), "{s} missing from {got:?}");
     }
     let unlisted = got.iter().filter(|p| p.starts_with("/unlisted/")).count();
-    assert_eq!(unlisted, 3 + BIG_SITEMAP_URLS, "every listed page once: {got:?}");
+    assert_eq!(
+        unlisted,
+        3 + BIG_SITEMAP_URLS,
+        "every listed page once: {got:?}"
+    );
     for p in (0..10).map(|i| format!("/p/{i}")) {
         assert!(got.contains(&p), "{p}");
     }
-    let by_path: std::collections::BTreeMap<String, &Value> =
-        records.iter().map(|r| (path_of(r["url"].as_str().unwrap()), r)).collect();
+    let by_path: std::collections::BTreeMap<String, &Value> = records
+        .iter()
+        .map(|r| (path_of(r["url"].as_str().unwrap()), r))
+        .collect();
     assert_eq!(by_path["/sitemaps/big.xml"]["sitemap"], true);
     assert_eq!(by_path["/p/3"]["lastmod"], "2026-11-04");
     assert_eq!(by_path["/p/7"]["lastmod"], "2026-11-08T12:00:00+00:00");
