@@ -12,7 +12,7 @@ export class Controls {
   constructor({ onChange, onPreset }) {
     this.onChange = onChange;
     this.f = Object.fromEntries(
-      ['preset', 'seeds', 'scope', 'max', 'depth', 'c', 'c-range', 'delay', 'robots', 'relay', 'latency', 'follow']
+      ['preset', 'seeds', 'scope', 'max', 'depth', 'c', 'c-range', 'delay', 'robots', 'sitemaps', 'relay', 'latency', 'follow']
         .map((id) => [id, byId(id)]));
     this.fieldRows = byId('field-rows');
     this.f.c.max = this.f['c-range'].max = String(MAX_CONCURRENCY);
@@ -86,6 +86,7 @@ export class Controls {
       c: Math.min(MAX_CONCURRENCY, Math.max(1, num(this.f.c) || 1)),
       delay: num(this.f.delay) || 0,
       robots: this.f.robots.checked,
+      sitemaps: this.f.sitemaps.checked,
       relay: this.f.relay.checked && Boolean(this.relayAvailable), // not .disabled: lock() sets it
       latency: num(this.f.latency) ?? 0,
       follow: this.f.follow.value.trim(),
@@ -104,6 +105,7 @@ export class Controls {
     this.f.c.value = this.f['c-range'].value = String(s.c);
     this.f.delay.value = String(s.delay);
     this.f.robots.checked = s.robots;
+    this.f.sitemaps.checked = Boolean(s.sitemaps);
     this.f.relay.checked = s.relay && Boolean(this.relayAvailable);
     this.f.latency.value = String(s.latency);
     this.f.follow.value = s.follow;
