@@ -208,3 +208,53 @@ fn a_sitemap_crawl_with_state_resumes_with_sitemaps_and_lastmods() {
     // At most the one page in flight at the kill is fetched twice.
     assert!(stats["duplicate_fetches"].as_u64().unwrap() <= 1, "{stats}");
 }
+
+/// Two workers sharing one Redis frontier: a sitemap file queued by one worker and popped by
+/// the other is still read as a sitemap, and a listed page keeps its lastmod through the
+/// shared queue.
+#[test]
+fn workers_sharing_a_redis_frontier_read_sitemaps_queued_by_each_other() {
+    let redis = silk_tests::redis_server::RedisServer::start();
+    let arena = ArenaProcess::start(&["--pages", "60", "--latency-ms", "5"]);
+    let tmp = TempDir::new("sitemaps-redis");
+    let index = format!("{}/sitemap.xml", arena.url);
+    let frontier = redis.crawl_url("sitemaps");
+    let workers: Vec<_> = (0..2)
+        .map(|i| {
+            Command::new(silk_bin())
+                .args(["crawl", "--sitemap", &index, "-d", "1", "-c", "2", "-q"])
+                .args(["--frontier", &frontier])
+                .args(["-o", tmp.path(&format!("w{i}.jsonl")).to_str().unwrap()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("silk crawl starts")
+        })
+        .collect();
+    for mut w in workers {
+        let status = silk_tests::wait_at_most(&mut w, Duration::from_secs(90), "a worker");
+        assert!(status.success(), "worker exited {status}");
+    }
+    let out = tmp.path("all.jsonl");
+    silk_ok(&["export", &frontier, "-o", out.to_str().unwrap()]);
+    let records = read_jsonl(&out);
+    let by_path: std::collections::BTreeMap<String, &Value> = records_by_url(&records)
+        .into_iter()
+        .map(|(u, r)| (path_of(&u), r))
+        .collect();
+    for s in SITEMAPS {
+        assert_eq!(by_path[s]["sitemap"], true, "{s}");
+    }
+    let unlisted = by_path
+        .keys()
+        .filter(|p| p.starts_with("/unlisted/"))
+        .count();
+    assert_eq!(unlisted, 3 + BIG_SITEMAP_URLS);
+    assert_eq!(by_path["/p/4"]["lastmod"], "2026-11-05");
+    assert_eq!(by_path["/unlisted/2"]["lastmod"], "2026-11-20T08:30:00Z");
+    let mine: usize = (0..2)
+        .map(|i| read_jsonl(&tmp.path(&format!("w{i}.jsonl"))).len())
+        .sum();
+    assert_eq!(mine, records.len(), "each record written by one worker");
+    assert_eq!(arena.stats()["duplicate_fetches"], 0);
+}
