@@ -20,8 +20,9 @@
 //! never holds one.
 //!
 //! This module is the loop and its scheduling (pop, park, permit, start, wake); [`job`]
-//! holds the units of work, [`robots_fetch`] gets each host's robots.txt, and
-//! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record.
+//! holds the units of work, [`robots_fetch`] gets each host's robots.txt,
+//! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record, and
+//! [`sitemaps`] queues sitemap files and turns a fetched one into the pages it lists.
 
 mod handled;
 mod job;
