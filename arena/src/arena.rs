@@ -32,6 +32,7 @@ use crate::pages;
 use crate::reply;
 use crate::robots_meta;
 use crate::site::{parse_index, Site};
+use crate::sitemaps;
 use crate::stats::{is_disallowed, ArenaStats, InFlight, Stats};
 
 /// A deterministic synthetic web site and its request counters.
@@ -298,11 +299,11 @@ impl Arena {
             if let Some(resp) = faults::robots(&inner.faults) {
                 return resp;
             }
-            return Ok(reply::bytes(
-                StatusCode::OK,
-                reply::TEXT_UTF8,
-                pages::robots_txt(inner.config.crawl_delay_s),
-            ));
+            let mut robots = pages::robots_txt(inner.config.crawl_delay_s);
+            if inner.config.sitemaps {
+                robots.push_str(&sitemaps::robots_line(host));
+            }
+            return Ok(reply::bytes(StatusCode::OK, reply::TEXT_UTF8, robots));
         }
         if path == "/private/open" {
             return ok(pages::private_open());
@@ -337,6 +338,9 @@ impl Arena {
         }
         if inner.config.robots_meta && path.starts_with(robots_meta::PREFIX) {
             return Ok(robots_meta::respond(path));
+        }
+        if let Some(resp) = sitemaps::respond(path, host) {
+            return Ok(resp);
         }
         if site.faults() {
             if path.starts_with(faults::INDEX) {

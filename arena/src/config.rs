@@ -50,6 +50,10 @@ pub struct ArenaConfig {
     /// canonical links exist (see `robots_meta.rs`); linked from nowhere else, so the rest
     /// of the site is unchanged. Off by default.
     pub robots_meta: bool,
+    /// `true`: robots.txt names the sitemap index (`Sitemap: http://HOST/sitemap.xml`). The
+    /// sitemap files are served either way (see `sitemaps.rs`); off by default, so
+    /// robots.txt is unchanged.
+    pub sitemaps: bool,
 }
 
 /// Highest number of origins an arena serves (each is a listening port).
@@ -85,6 +89,7 @@ impl Default for ArenaConfig {
             site: Site::Shop,
             overload_limit: None,
             robots_meta: false,
+            sitemaps: false,
         }
     }
 }

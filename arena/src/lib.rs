@@ -55,6 +55,7 @@
 //! | `/faults/not-html` | `application/json` with link-like strings (`/faults/json-link`, a 404) |
 //! | `/meta/...` | with [`ArenaConfig::robots_meta`] only: robots meta tags, `X-Robots-Tag`, canonical links (see `robots_meta.rs`) |
 //! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
+//! | `/sitemap.xml`, `/sitemaps/...`, `/unlisted/{n}` | sitemaps (index, plain, gzip, text) and pages only they list; robots.txt names the index with `sitemaps` on (see `sitemaps.rs`) |
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
@@ -83,6 +84,7 @@ mod reply;
 mod robots_meta;
 mod server;
 mod site;
+mod sitemaps;
 mod stats;
 
 pub use arena::Arena;
@@ -92,4 +94,5 @@ pub use control::MAX_LATENCY_MS;
 pub use faults::{ConnectionDropped, RobotsFault};
 pub use origins::OriginStats;
 pub use server::{serve, serve_origin, serve_origins, spawn, ArenaHandle};
+pub use sitemaps::BIG_SITEMAP_URLS;
 pub use stats::ArenaStats;

@@ -29,6 +29,18 @@ pub const ITEMS_COLUMN: &str = "items";
 /// only then; see [`crate::extract::budget`]). Not a field name either.
 pub const CUT_COLUMN: &str = "cut";
 
+/// The key that marks the record of a sitemap file (`true`, present only then). Not a
+/// field name either.
+pub const SITEMAP_COLUMN: &str = "sitemap";
+
+/// The key under which a page found in a sitemap carries the sitemap's `<lastmod>` for it
+/// (present only then). Not a field name either.
+pub const LASTMOD_COLUMN: &str = "lastmod";
+
+/// The keys a record has beside the standard columns and the fields, when they carry
+/// something. Field names may not clash with these either.
+pub const EXTRA_COLUMNS: &[&str] = &[ITEMS_COLUMN, CUT_COLUMN, SITEMAP_COLUMN, LASTMOD_COLUMN];
+
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -55,6 +67,10 @@ pub struct Record {
     /// Robots meta, `X-Robots-Tag` and canonical: what the page said and what was done
     /// (the keys `noindex`, `nofollow`, `canonical`, `duplicate`, each only when set).
     pub directives: PageDirectives,
+    /// The `<lastmod>` the sitemap that listed this page gave for it.
+    pub lastmod: Option<String>,
+    /// This is the record of a sitemap file, not of a page.
+    pub sitemap: bool,
 }
 
 impl Record {
@@ -90,6 +106,12 @@ impl Record {
             m.insert(CUT_COLUMN.into(), Value::from(cut.clone()));
         }
         self.directives.write_json(&mut m);
+        if self.sitemap {
+            m.insert(SITEMAP_COLUMN.into(), Value::Bool(true));
+        }
+        if let Some(lastmod) = &self.lastmod {
+            m.insert(LASTMOD_COLUMN.into(), Value::from(lastmod.clone()));
+        }
         m
     }
 }
@@ -124,8 +146,7 @@ impl Record {
                 .iter()
                 .filter(|(k, _)| {
                     !RECORD_COLUMNS.contains(&k.as_str())
-                        && *k != ITEMS_COLUMN
-                        && *k != CUT_COLUMN
+                        && !EXTRA_COLUMNS.contains(&k.as_str())
                         && !robots_meta::COLUMNS.contains(&k.as_str())
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -139,6 +160,8 @@ impl Record {
             started_ms: 0.0,
             slot: 0,
             directives: PageDirectives::read_json(m),
+            lastmod: text(LASTMOD_COLUMN),
+            sitemap: m.get(SITEMAP_COLUMN) == Some(&Value::Bool(true)),
         })
     }
 }
@@ -353,10 +376,20 @@ mod tests {
                 canonical: Some("http://h/c".into()),
                 duplicate: true,
             },
+            lastmod: Some("2026-11-01".into()),
+            sitemap: false,
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
         assert_eq!(record.to_json()["noindex"], Value::Bool(true));
         assert!(!record.to_json().contains_key("nofollow"));
+        assert_eq!(record.to_json()["lastmod"], Value::from("2026-11-01"));
+        assert!(!record.to_json().contains_key("sitemap"));
+        let mut sitemap = record.clone();
+        sitemap.sitemap = true;
+        sitemap.lastmod = None;
+        assert_eq!(sitemap.to_json()["sitemap"], Value::Bool(true));
+        assert!(!sitemap.to_json().contains_key("lastmod"));
+        assert_eq!(Record::from_json(&sitemap.to_json()), Ok(sitemap));
         assert_eq!(
             record.to_json()["cut"],
             Value::from("more than 10000 links or 4 MiB of links: 7 dropped")

@@ -82,13 +82,16 @@ pub enum ErrorKind {
     /// error instead of being tried again, so one poisonous page cannot crash-loop a resumed
     /// crawl or pass from worker to worker.
     TooManyAttempts,
+    /// A sitemap file that is not one (neither `<urlset>`, `<sitemapindex>` nor a list of
+    /// URLs), or is broken (bad XML, bad gzip): the URLs read before the problem are kept.
+    InvalidSitemap,
     /// Anything else.
     Other,
 }
 
 impl ErrorKind {
     /// Every kind, for mapping names back (a relay's JSON, a stored record).
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::Dns,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -104,6 +107,7 @@ impl ErrorKind {
         ErrorKind::InvalidUrl,
         ErrorKind::Handler,
         ErrorKind::TooManyAttempts,
+        ErrorKind::InvalidSitemap,
         ErrorKind::Other,
     ];
 
@@ -124,6 +128,7 @@ impl ErrorKind {
             ErrorKind::InvalidUrl => "invalid_url",
             ErrorKind::Handler => "handler",
             ErrorKind::TooManyAttempts => "too_many_attempts",
+            ErrorKind::InvalidSitemap => "invalid_sitemap",
             ErrorKind::Other => "other",
         }
     }

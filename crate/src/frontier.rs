@@ -29,6 +29,13 @@ pub struct QueuedUrl {
     /// How many times this URL was popped before without getting a record (kept by stores
     /// that outlive a run: `--state`, a shared frontier); 0 for the in-memory frontier.
     pub attempts: u32,
+    /// The `<lastmod>` a sitemap gave for this URL (W3C datetime text), written into its
+    /// record.
+    pub lastmod: Option<Rc<str>>,
+    /// A sitemap file to read (from robots.txt, the spec's `sitemap_urls`, or a sitemap
+    /// index), not a page: see [`crate::sitemap`]. Its `depth` is how deep in sitemap
+    /// indexes it was found (0: robots.txt or the spec).
+    pub sitemap: bool,
 }
 
 impl QueuedUrl {
@@ -41,6 +48,8 @@ impl QueuedUrl {
             priority: 0,
             meta: None,
             attempts: 0,
+            lastmod: None,
+            sitemap: false,
         }
     }
 }
@@ -234,13 +243,42 @@ struct UrlQueue {
 
 /// A queued URL without its text (which is in [`UrlQueue::text`]).
 struct Entry {
-    len: u32,
+    /// The text's length and sitemap extras, packed so that they cost nothing per URL
+    /// ([`Packed`]).
+    len: Packed,
     depth: u32,
     referer: Option<Rc<str>>,
     meta: Option<Rc<Value>>,
 }
 
 const CHUNK: usize = 64 * 1024;
+
+/// An entry's text length, packed: the URL's length in the low 24 bits, the length of the
+/// `lastmod` text stored right after it in bits 24 to 30, and the sitemap flag in bit 31.
+/// A sitemap's lastmod is at most 40 bytes and a URL at most 8 KiB (longer links are
+/// dropped by the extraction budget), so nothing is lost; a lastmod over 127 bytes would not
+/// be stored, and a URL of 16 MiB or more (only a start URL could be) is refused.
+#[derive(Clone, Copy)]
+struct Packed(u32);
+
+const URL_BITS: u32 = 24;
+const MAX_PACKED_URL: usize = (1 << URL_BITS) - 1;
+const MAX_PACKED_LASTMOD: usize = 127;
+
+impl Packed {
+    fn new(url: usize, lastmod: usize, sitemap: bool) -> Packed {
+        Packed(url as u32 | (lastmod as u32) << URL_BITS | u32::from(sitemap) << 31)
+    }
+    fn url(self) -> usize {
+        (self.0 & MAX_PACKED_URL as u32) as usize
+    }
+    fn lastmod(self) -> usize {
+        ((self.0 >> URL_BITS) & MAX_PACKED_LASTMOD as u32) as usize
+    }
+    fn sitemap(self) -> bool {
+        self.0 >> 31 == 1
+    }
+}
 
 impl MemoryFrontier {
     pub fn new() -> Self {
@@ -270,24 +308,29 @@ impl MemoryFrontier {
 }
 
 impl UrlQueue {
-    fn push(&mut self, url: &str, entry: Entry) {
+    /// Appends an entry's text: the URL, then its lastmod (empty for most), in one chunk.
+    fn push(&mut self, url: &str, lastmod: &str) {
+        let len = url.len() + lastmod.len();
         let room = self.text.back().map_or(0, |c| c.capacity() - c.len());
-        if room < url.len() {
-            self.text
-                .push_back(Vec::with_capacity(CHUNK.max(url.len())));
+        if room < len {
+            self.text.push_back(Vec::with_capacity(CHUNK.max(len)));
         }
         let chunk = self
             .text
             .back_mut()
             .expect("a chunk with room was just ensured");
         chunk.extend_from_slice(url.as_bytes());
-        self.queue.push_back(entry);
+        chunk.extend_from_slice(lastmod.as_bytes());
     }
 
-    fn pop(&mut self) -> Option<(Option<String>, Entry)> {
+    fn pop(&mut self) -> Option<(Option<String>, Option<Rc<str>>, Entry)> {
         let entry = self.queue.pop_front()?;
-        let text = self.take_text(entry.len as usize);
-        Some((text, entry))
+        let text = self.take_text(entry.len.url());
+        let lastmod = match entry.len.lastmod() {
+            0 => None,
+            n => self.take_text(n).map(Rc::from),
+        };
+        Some((text, lastmod, entry))
     }
 
     /// The next `len` bytes of queued text.
@@ -311,21 +354,27 @@ impl UrlQueue {
 impl Frontier for MemoryFrontier {
     async fn add(&mut self, item: QueuedUrl) -> bool {
         let url = item.url.as_str();
+        if url.len() > MAX_PACKED_URL {
+            return false;
+        }
         let new = self.seen.insert(fingerprint(url));
         if new {
             let queue = match item.priority {
                 0 => &mut self.normal,
                 p => self.prioritised.entry(p).or_default(),
             };
-            queue.push(
-                url,
-                Entry {
-                    len: url.len() as u32,
-                    depth: item.depth,
-                    referer: item.referer,
-                    meta: item.meta,
-                },
-            );
+            let lastmod = item
+                .lastmod
+                .as_deref()
+                .filter(|l| l.len() <= MAX_PACKED_LASTMOD)
+                .unwrap_or("");
+            queue.push(url, lastmod);
+            queue.queue.push_back(Entry {
+                len: Packed::new(url.len(), lastmod.len(), item.sitemap),
+                depth: item.depth,
+                referer: item.referer,
+                meta: item.meta,
+            });
         }
         new
     }
@@ -336,7 +385,7 @@ impl Frontier for MemoryFrontier {
 
     async fn pop(&mut self) -> Pop {
         while let Some((priority, queue)) = self.next_queue() {
-            let Some((text, entry)) = queue.pop() else {
+            let Some((text, lastmod, entry)) = queue.pop() else {
                 break;
             };
             if priority != 0 && queue.queue.is_empty() {
@@ -352,6 +401,8 @@ impl Frontier for MemoryFrontier {
                         priority,
                         meta: entry.meta,
                         attempts: 0,
+                        lastmod,
+                        sitemap: entry.len.sitemap(),
                     })
                 }
                 _ => debug_assert!(false, "queued URL text does not parse: {text:?}"),
@@ -437,5 +488,28 @@ mod tests {
         let names: Vec<&str> = order.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["c5", "e5", "f2", "a0", "d0", "b-1"]);
         assert!(f.is_empty() && f.prioritised.is_empty());
+    }
+
+    #[test]
+    fn sitemap_flag_and_lastmod_travel_with_the_url() {
+        let mut f = MemoryFrontier::new();
+        let mut urls = Vec::new();
+        // Enough to cross chunk boundaries with and without a lastmod.
+        for i in 0..3000 {
+            let mut q = QueuedUrl::new(Url::parse(&format!("http://h/{i:04}")).unwrap(), 1, None);
+            q.sitemap = i % 3 == 0;
+            q.lastmod = (i % 2 == 0).then(|| Rc::from(format!("2026-11-{:02}", i % 28 + 1)));
+            urls.push(q.clone());
+            assert!(block_on(f.add(q)));
+        }
+        let mut long = QueuedUrl::new(Url::parse("http://h/long").unwrap(), 1, None);
+        long.lastmod = Some(Rc::from("9".repeat(200)));
+        block_on(f.add(long.clone()));
+        long.lastmod = None;
+        urls.push(long);
+        for want in urls {
+            assert_eq!(block_on(f.pop()), Pop::Url(want));
+        }
+        assert_eq!(block_on(f.pop()), Pop::Empty);
     }
 }

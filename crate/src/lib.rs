@@ -30,6 +30,7 @@ pub mod robots;
 pub mod robots_meta;
 pub mod scope;
 pub mod seen;
+pub mod sitemap;
 pub mod spec;
 pub mod throttle;
 pub mod url_norm;

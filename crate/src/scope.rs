@@ -6,6 +6,8 @@
 //! The start URLs themselves are fetched whatever `allow` and `deny` say (they filter the
 //! links found, not where the crawl starts); a redirect from a start URL must stay in the
 //! host scope and not match `deny`, a redirect from any other page is admitted like a link.
+//! Sitemap files only need the host scope (the hosts of the spec's sitemap URLs count as
+//! start hosts); the URLs they list are admitted like links.
 
 use crate::spec::{CompiledSpec, Scope};
 use regex_lite::Regex;
@@ -48,9 +50,12 @@ pub fn registrable_domain(host: &str) -> String {
 
 impl ScopeRules {
     pub fn new(spec: &CompiledSpec) -> Self {
+        // The hosts of sitemap files named in the spec are start hosts too: a sitemap
+        // lists pages of its own host.
         let hosts: Vec<String> = spec
             .seeds
             .iter()
+            .chain(&spec.sitemap_urls)
             .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
             .collect();
         let domains = hosts.iter().map(|h| registrable_domain(h)).collect();
@@ -100,6 +105,12 @@ impl ScopeRules {
             return self.host_in_scope(url) && !self.denied(url);
         }
         self.admits(url, depth)
+    }
+
+    /// Whether a sitemap file may be read: in the host scope (it is no page, so allow/deny
+    /// and the depth limit do not apply; how deep indexes nest has its own cap).
+    pub fn admits_sitemap(&self, url: &Url) -> bool {
+        self.host_in_scope(url)
     }
 
     fn denied(&self, url: &Url) -> bool {

@@ -157,6 +157,23 @@ pub struct CrawlSpec {
     /// Dedupe by `<link rel="canonical">`: see [`crate::robots_meta`] and the README's
     /// "Robots meta and canonical" section for the exact rule. Off by default.
     pub canonical: bool,
+    /// Read the `Sitemap:` lines of each start URL's robots.txt (Scrapy's `SitemapSpider`
+    /// with `sitemap_urls` pointing at robots.txt) and queue the pages they list. Needs
+    /// `robots` on: robots off never reads robots.txt (name the sitemaps in `sitemap_urls`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sitemaps: bool,
+    /// Sitemap files to read (Scrapy's `sitemap_urls`), XML, gzip or text. Their hosts are
+    /// in the host scope like the start URLs'; with these, `seeds` may be empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sitemap_urls: Vec<String>,
+    /// URLs read from one sitemap file at most (the protocol's 50,000 is the default and
+    /// the largest); the rest are not read and the sitemap's record says so (`cut`).
+    #[serde(skip_serializing_if = "is_default_sitemap_max_urls")]
+    pub sitemap_max_urls: u32,
+}
+
+fn is_default_sitemap_max_urls(n: &u32) -> bool {
+    *n as usize == crate::sitemap::MAX_URLS
 }
 
 impl Default for CrawlSpec {
@@ -187,6 +204,9 @@ impl Default for CrawlSpec {
             autothrottle: false,
             follow_nofollow: false,
             canonical: false,
+            sitemaps: false,
+            sitemap_urls: Vec::new(),
+            sitemap_max_urls: crate::sitemap::MAX_URLS as u32,
         }
     }
 }
@@ -232,7 +252,7 @@ impl CrawlSpec {
 
     /// Parses URLs and compiles regexes and selectors, rejecting anything that cannot work.
     pub fn compile(&self) -> Result<CompiledSpec, SpecError> {
-        if self.seeds.is_empty() {
+        if self.seeds.is_empty() && self.sitemap_urls.is_empty() {
             return Err(SpecError::new(
                 "no start URL: give at least one, e.g. http://127.0.0.1:8080/",
             ));
@@ -242,6 +262,7 @@ impl CrawlSpec {
             .iter()
             .map(|s| parse_start_url(s))
             .collect::<Result<Vec<_>, _>>()?;
+        let sitemap_urls = self.compile_sitemaps()?;
         if self.concurrency == 0 || self.concurrency > 10_000 {
             return Err(SpecError::new(format!(
                 "concurrency {} is out of range: use 1 to 10000",
@@ -290,6 +311,7 @@ impl CrawlSpec {
             if RECORD_COLUMNS.contains(&f.name.as_str())
                 || [ITEMS_COLUMN, crate::events::CUT_COLUMN].contains(&f.name.as_str())
                 || crate::robots_meta::COLUMNS.contains(&f.name.as_str())
+                || crate::events::EXTRA_COLUMNS.contains(&f.name.as_str())
             {
                 return Err(SpecError::new(format!(
                     "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}, {}, {}): pick another name",
@@ -322,7 +344,31 @@ impl CrawlSpec {
             deny,
             follow,
             fields,
+            sitemap_urls,
         })
+    }
+
+    /// Checks the sitemap keys; the sitemap URLs parsed.
+    fn compile_sitemaps(&self) -> Result<Vec<Url>, SpecError> {
+        if self.sitemaps && !self.robots {
+            return Err(SpecError::new(
+                "sitemaps reads the Sitemap: lines of robots.txt, which robots off never fetches: \
+                 turn robots on, or name the sitemap files with --sitemap URL (sitemap_urls)",
+            ));
+        }
+        let max = crate::sitemap::MAX_URLS;
+        if self.sitemap_max_urls == 0 || self.sitemap_max_urls as usize > max {
+            return Err(SpecError::new(format!(
+                "sitemap_max_urls {} is out of range: use 1 to {max} (the sitemap protocol's limit per file)",
+                self.sitemap_max_urls
+            )));
+        }
+        self.sitemap_urls
+            .iter()
+            .map(|s| {
+                parse_start_url(s).map_err(|e| SpecError::new(format!("sitemap {}", e.message)))
+            })
+            .collect()
     }
 }
 
@@ -481,6 +527,8 @@ pub struct CompiledSpec {
     pub deny: Vec<Regex>,
     pub follow: Option<Selector>,
     pub fields: Vec<CompiledField>,
+    /// `sitemap_urls`, parsed.
+    pub sitemap_urls: Vec<Url>,
 }
 
 #[cfg(test)]
@@ -594,6 +642,44 @@ mod tests {
         .unwrap_err();
         assert!(e.message.contains("clashes"), "{}", e.message);
         assert!(e.message.contains("duplicate"), "{}", e.message);
+    }
+
+    #[test]
+    fn sitemap_keys_are_checked() {
+        let ok = spec_with(|s| {
+            s.seeds.clear();
+            s.sitemap_urls = vec!["http://127.0.0.1:1/sitemap.xml".into()];
+        })
+        .compile()
+        .unwrap();
+        assert_eq!(ok.sitemap_urls[0].path(), "/sitemap.xml");
+        let e = spec_with(|s| s.sitemap_urls = vec!["sitemap.xml".into()])
+            .compile()
+            .unwrap_err();
+        assert!(
+            e.message.starts_with("sitemap URL `sitemap.xml`"),
+            "{}",
+            e.message
+        );
+        let e = spec_with(|s| {
+            s.sitemaps = true;
+            s.robots = false;
+        })
+        .compile()
+        .unwrap_err();
+        assert!(e.message.contains("--sitemap URL"), "{}", e.message);
+        let e = spec_with(|s| s.sitemap_max_urls = 50_001)
+            .compile()
+            .unwrap_err();
+        assert!(e.message.contains("1 to 50000"), "{}", e.message);
+        // Off by default, and then not written: exported specs stay as they were.
+        let json = spec_with(|_| {}).to_json_pretty();
+        assert!(!json.contains("sitemap"), "{json}");
+        let on = spec_with(|s| {
+            s.sitemaps = true;
+            s.sitemap_max_urls = 10;
+        });
+        assert_eq!(CrawlSpec::from_json(&on.to_json_pretty()).unwrap(), on);
     }
 
     #[test]

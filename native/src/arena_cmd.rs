@@ -51,6 +51,10 @@ pub struct ArenaArgs {
     /// Serve the /meta/ pages: robots meta tags, X-Robots-Tag headers, canonical links.
     #[arg(long)]
     pub robots_meta: bool,
+    /// Name the sitemap index in robots.txt (`Sitemap: http://HOST/sitemap.xml`); the
+    /// sitemap files are served either way.
+    #[arg(long)]
+    pub sitemaps: bool,
 }
 
 /// An origin count: a whole number from 1 to [`silk_arena::MAX_ORIGINS`].
@@ -89,6 +93,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         },
         overload_limit: args.overload.map(|n| n as usize),
         robots_meta: args.robots_meta,
+        sitemaps: args.sitemaps,
     };
     // One runtime for the servers and Ctrl-C, as `silk bench` measures it: no second runtime
     // (each would have a signal driver of its own) and, with one origin, the accept loop on

@@ -95,8 +95,8 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
     if spec.code.is_some() {
         return exit::usage(&code_refused(&args, handler.is_some()));
     }
-    if spec.seeds.is_empty() {
-        return exit::usage("no start URL: give one, e.g. `silk crawl http://127.0.0.1:8080/`, or a --spec file with seeds");
+    if spec.seeds.is_empty() && spec.sitemap_urls.is_empty() {
+        return exit::usage("no start URL: give one, e.g. `silk crawl http://127.0.0.1:8080/`, a --sitemap URL, or a --spec file with seeds");
     }
     if args.reset && args.state.is_none() && args.frontier.is_none() {
         return exit::usage("--reset only applies to a --state file or a --frontier crawl");

@@ -139,6 +139,15 @@ pub struct CrawlArgs {
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
 
+    /// Read the Sitemap: lines of each start URL's robots.txt and crawl the pages they list.
+    #[arg(long)]
+    pub sitemaps: bool,
+
+    /// Read this sitemap file (XML, .xml.gz or a text list of URLs) and crawl the pages it
+    /// lists (repeatable); with it, a start URL is optional.
+    #[arg(long = "sitemap", value_name = "URL")]
+    pub sitemap_urls: Vec<String>,
+
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -229,6 +238,8 @@ impl CrawlArgs {
         for s in &self.select {
             spec.fields.push(FieldSpec::parse_cli(s)?);
         }
+        spec.sitemaps |= self.sitemaps;
+        spec.sitemap_urls.extend(self.sitemap_urls.iter().cloned());
         Ok(spec)
     }
 }

@@ -13,7 +13,7 @@ export class Controls {
   constructor({ onChange, onPreset }) {
     this.onChange = onChange;
     this.f = Object.fromEntries(
-      ['preset', 'seeds', 'scope', 'max', 'depth', 'c', 'c-range', 'per-host', 'delay', 'robots', 'autothrottle', 'relay', 'latency', 'scale', 'follow']
+      ['preset', 'seeds', 'scope', 'max', 'depth', 'c', 'c-range', 'per-host', 'delay', 'robots', 'sitemaps', 'autothrottle', 'relay', 'latency', 'scale', 'follow']
         .map((id) => [id, byId(id)]));
     this.fieldRows = byId('field-rows');
     this.f.c.max = this.f['c-range'].max = this.f['per-host'].max = String(MAX_CONCURRENCY);
@@ -102,6 +102,7 @@ export class Controls {
       delay: num(this.f.delay) || 0,
       robots: this.f.robots.checked,
       autothrottle: this.f.autothrottle.checked,
+      sitemaps: this.f.sitemaps.checked,
       relay: this.f.relay.checked && Boolean(this.relayAvailable), // not .disabled: lock() sets it
       latency: num(this.f.latency) ?? 0,
       scale: TIME_SCALES.includes(Number(this.f.scale.value)) ? Number(this.f.scale.value) : 10,
@@ -123,6 +124,7 @@ export class Controls {
     this.f.delay.value = String(s.delay);
     this.f.robots.checked = s.robots;
     this.f.autothrottle.checked = s.autothrottle;
+    this.f.sitemaps.checked = Boolean(s.sitemaps);
     this.f.relay.checked = s.relay && Boolean(this.relayAvailable);
     this.f.latency.value = String(s.latency);
     this.f.scale.value = String(s.scale);

@@ -7,9 +7,9 @@
 // step. Field strings use the CLI's `--field` syntax (NAME=CSS, NAME=CSS@attr, NAME[]=CSS)
 // so a playground link and a command line read the same.
 //
-// Query keys: preset, url (repeated), c, per_host, max, depth, delay, robots (0/1), scope,
-// follow, field (repeated), latency (arena preset), scale (notes preset: the time scale's
-// divisor, 1 to 50), relay (1), autostart (1 or "compare"),
+// Query keys: preset, url (repeated), c, per_host, max, depth, delay, robots (0/1),
+// sitemaps (1), scope, follow, field (repeated), latency (arena preset), scale (notes
+// preset: the time scale's divisor, 1 to 50), relay (1), autostart (1 or "compare"),
 // handler (1: run the Code panel's handler), code (the handler's source, left out while it
 // is the preset's starter, as the demo's start URL is), throttle (1: AutoThrottle, the
 // spec's `autothrottle`).
@@ -33,6 +33,7 @@ export function defaults() {
     delay: 0,
     robots: true,
     autothrottle: false,
+    sitemaps: false,
     relay: false,
     latency: 100,
     scale: 10,
@@ -87,6 +88,7 @@ export function fromQuery(search, base = defaults()) {
   if (q.has('depth')) s.depth = int(q.get('depth'));
   if (q.has('delay')) s.delay = int(q.get('delay')) ?? 0;
   if (q.has('robots')) s.robots = !['0', 'false', 'off', 'no'].includes(q.get('robots'));
+  if (q.has('sitemaps')) s.sitemaps = ['1', 'true', 'on', 'yes'].includes(q.get('sitemaps'));
   if (q.has('relay')) s.relay = ['1', 'true', 'on', 'yes'].includes(q.get('relay'));
   if (q.has('throttle')) s.autothrottle = ['1', 'true', 'on', 'yes'].includes(q.get('throttle'));
   if (q.has('scope') && ['host', 'domain', 'any'].includes(q.get('scope'))) s.scope = q.get('scope');
@@ -120,6 +122,7 @@ export function toQuery(s) {
   if (s.depth !== null) q.set('depth', String(s.depth));
   if (s.delay) q.set('delay', String(s.delay));
   if (!s.robots) q.set('robots', '0');
+  if (s.sitemaps) q.set('sitemaps', '1');
   if (s.relay) q.set('relay', '1');
   if (s.autothrottle) q.set('throttle', '1');
   if (s.scope !== 'host') q.set('scope', s.scope);
@@ -147,6 +150,9 @@ export function toSpec(s, { concurrency = s.c } = {}) {
     robots: s.robots,
   };
   if (s.autothrottle) spec.autothrottle = true;
+  // Read the Sitemap: lines of the start hosts' robots.txt (the engine refuses it with
+  // robots off, saying why).
+  if (s.sitemaps) spec.sitemaps = true;
   if (s.max !== null) spec.max_pages = s.max;
   if (s.depth !== null) spec.max_depth = s.depth;
   if (s.follow.trim()) spec.follow = s.follow.trim();
@@ -164,7 +170,7 @@ export function toSpec(s, { concurrency = s.c } = {}) {
 }
 
 /** The spec keys `fromSpec` understands; others are reported as ignored. */
-const SPEC_KEYS = ['seeds', 'scope', 'concurrency', 'per_host', 'delay_ms', 'robots', 'autothrottle', 'max_pages', 'max_depth', 'follow', 'fields', 'code'];
+const SPEC_KEYS = ['seeds', 'scope', 'concurrency', 'per_host', 'delay_ms', 'robots', 'sitemaps', 'autothrottle', 'max_pages', 'max_depth', 'follow', 'fields', 'code'];
 
 /**
  * Settings from a spec (an exported or hand-written `silk crawl --spec` file), over
@@ -190,6 +196,7 @@ export function fromSpec(spec, base = defaults()) {
   s.delay = int(spec.delay_ms) ?? 0;
   if (typeof spec.robots === 'boolean') s.robots = spec.robots;
   s.autothrottle = spec.autothrottle === true;
+  s.sitemaps = spec.sitemaps === true;
   s.follow = typeof spec.follow === 'string' ? spec.follow : '';
   s.fields = Array.isArray(spec.fields)
     ? spec.fields.filter((f) => f && typeof f.name === 'string' && typeof f.selector === 'string')

@@ -122,6 +122,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                     priority: f.priority,
                     meta: f.meta.map(Rc::new),
                     attempts: 0,
+                    lastmod: None,
+                    sitemap: false,
                 }),
                 _ => self.stats.links_filtered += 1,
             }

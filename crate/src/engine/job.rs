@@ -40,6 +40,10 @@ pub(super) struct Job {
     pub(super) sent_at: Duration,
     /// The page's robots meta, `X-Robots-Tag` and canonical outcome (the record's keys).
     pub(super) directives: PageDirectives,
+    /// The `<lastmod>` of the sitemap that listed the URL (the record's `lastmod`).
+    pub(super) lastmod: Option<Rc<str>>,
+    /// A sitemap file, not a page (see `engine/sitemaps.rs`).
+    pub(super) sitemap: bool,
 }
 
 impl Job {
@@ -63,6 +67,8 @@ impl Job {
             cut: None,
             sent_at: Duration::ZERO,
             directives: PageDirectives::default(),
+            lastmod: q.lastmod,
+            sitemap: q.sitemap,
         }
     }
 }

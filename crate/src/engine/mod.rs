@@ -20,14 +20,16 @@
 //! never holds one.
 //!
 //! This module is the loop and its scheduling (pop, park, permit, start, wake); [`job`]
-//! holds the units of work, [`robots_fetch`] gets each host's robots.txt, and
-//! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record.
+//! holds the units of work, [`robots_fetch`] gets each host's robots.txt,
+//! [`page_outcome`] turns a finished fetch into a retry, a redirect hop or a record, and
+//! [`sitemaps`] queues sitemap files and turns a fetched one into the pages it lists.
 
 mod handled;
 mod job;
 mod page_directives;
 mod page_outcome;
 mod robots_fetch;
+mod sitemaps;
 
 use self::job::{ms, origin_of, timed_fetch, Done, Job, SplitMix, Wake};
 use crate::cancel::CancelHandle;
@@ -193,6 +195,7 @@ struct Run<F: Frontier, E: FnMut(Event)> {
     robots_delayed: Vec<(Duration, Rc<str>, u32)>,
     /// A shared frontier said "later": no popping before this time.
     pop_again_at: Option<Duration>,
+    sitemaps: sitemaps::SitemapState,
 }
 
 impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
@@ -229,6 +232,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             robots_wanted: Vec::new(),
             robots_delayed: Vec::new(),
             pop_again_at: None,
+            sitemaps: sitemaps::SitemapState::default(),
             spec: c.spec,
             fetcher: c.fetcher,
             clock: c.clock,
@@ -249,6 +253,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             let url = parse_link(&seed, seed.as_str()).unwrap_or(seed);
             self.frontier.add(QueuedUrl::new(url, 0, None)).await;
         }
+        self.queue_spec_sitemaps().await;
         self.pages_started = self.frontier.pages_done();
         loop {
             if self.grace_until.is_none() && self.cancel.is_cancelled() {
@@ -298,8 +303,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     /// depth (scope, allow/deny, depth; see [`ScopeRules::admits_redirect`]) and not seen
     /// before (it is claimed now, so no other job fetches it).
     async fn claim_target(&mut self, target: &Url, job: &Job) -> bool {
-        self.scope.admits_redirect(target, job.depth)
-            && self.frontier.mark_seen(target, job.requested()).await
+        let admitted = match job.sitemap {
+            true => self.scope.admits_sitemap(target),
+            false => self.scope.admits_redirect(target, job.depth),
+        };
+        admitted && self.frontier.mark_seen(target, job.requested()).await
     }
 
     /// The URL a platform-followed redirect chain ended on (the browser): used as fetched
@@ -361,7 +369,11 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
 
     /// Why a URL popped from the store is recorded instead of fetched, if it is.
     fn refuse_popped(&self, q: &QueuedUrl) -> Option<FetchError> {
-        if !self.scope.admits_popped(&q.url, q.depth) {
+        let admitted = match q.sitemap {
+            true => self.scope.admits_sitemap(&q.url),
+            false => self.scope.admits_popped(&q.url, q.depth),
+        };
+        if !admitted {
             return Some(FetchError::new(
                 ErrorKind::Other,
                 format!(
@@ -603,7 +615,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.stats.requests += 1;
         job.sent_at = now;
         let request = self.request_for(&job.url, job.referer.as_deref());
-        let fetch = timed_fetch(&*self.fetcher, &*self.clock, request);
+        let fetch = match job.sitemap {
+            true => self.sitemap_fetch(request),
+            false => timed_fetch(&*self.fetcher, &*self.clock, request),
+        };
         self.slots[slot as usize] = Some(job);
         self.in_flight.push(
             async move {

@@ -152,6 +152,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 .emit_record(job, Some(status), Vec::new(), Some(err), Vec::new())
                 .await;
         }
+        if job.sitemap {
+            return self.sitemap_fetched(job, resp).await;
+        }
         let content_type = resp.header("content-type");
         if !is_html(content_type, &resp.body) {
             return self
@@ -244,6 +247,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             started_ms,
             slot: job.slot,
             directives: job.directives,
+            lastmod: job.lastmod.as_deref().map(String::from),
+            sitemap: job.sitemap,
         }
     }
 

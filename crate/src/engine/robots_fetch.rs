@@ -71,6 +71,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 }
             }
         }
+        self.queue_robots_sitemaps().await;
     }
 
     /// Starts the robots.txt retries that are due.
@@ -199,6 +200,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                 }
             }
         }
+        self.queue_robots_sitemaps().await;
     }
 
     /// Turns a host's robots.txt outcome into its rules, robots note, Crawl-delay and the
@@ -206,6 +208,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
     pub(super) fn apply_robots(&mut self, origin: &str, outcome: RobotsOutcome) {
         let rules =
             RobotsRules::for_response(outcome.status, outcome.body.as_bytes(), &self.product_token);
+        self.sitemaps_in_robots(origin, &rules);
         let now = self.clock.now();
         let base = self.hosts.base_delay();
         let host = self.hosts.get_mut(origin);

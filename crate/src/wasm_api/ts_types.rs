@@ -63,6 +63,12 @@ export interface CrawlSpec {
   follow_nofollow?: boolean;
   /** Dedupe by `<link rel="canonical">` (see the README for the exact rule). */
   canonical?: boolean;
+  /** Read the `Sitemap:` lines of each start URL's robots.txt and queue what they list (needs `robots`). */
+  sitemaps?: boolean;
+  /** Sitemap files to read (XML, gzip or text); with these, `seeds` may be empty. */
+  sitemap_urls?: string[];
+  /** URLs read from one sitemap file at most (1 to 50000, the default). */
+  sitemap_max_urls?: number;
 }
 
 /** Options of `new Crawl(spec, options)`. */
@@ -74,7 +80,7 @@ export interface CrawlOptions {
 export type ErrorKind =
   | "dns" | "connect" | "timeout" | "tls" | "http" | "too_large" | "cors" | "mixed_content"
   | "aborted" | "redirect_loop" | "too_many_redirects" | "robots" | "invalid_url" | "handler"
-  | "too_many_attempts" | "other";
+  | "too_many_attempts" | "invalid_sitemap" | "other";
 
 /** One URL attempted. The spec's fields sit beside the standard columns. */
 export interface CrawlRecord {
@@ -99,6 +105,10 @@ export interface CrawlRecord {
   canonical?: string;
   /** With `canonical`: the canonical URL was seen first, so this page's fields are null. */
   duplicate?: true;
+  /** The record of a sitemap file (present only then). */
+  sitemap?: true;
+  /** The `<lastmod>` a sitemap gave for this page (present only then). */
+  lastmod?: string;
   /** Field values: a string, an array of strings (`all`), or null when nothing matched. */
   [field: string]: unknown;
 }

@@ -239,6 +239,8 @@ mod tests {
             started_ms: 0.0,
             slot: 0,
             directives: Default::default(),
+            lastmod: None,
+            sitemap: false,
         }
     }
 

@@ -11,7 +11,7 @@
 //! | key                      | type   | holds                                             |
 //! |--------------------------|--------|---------------------------------------------------|
 //! | `spec`                   | string | the crawl spec (canonical JSON), set by the first worker |
-//! | `queue`                  | list   | items `{"a":attempts,"u":url,"d":depth,"r":referer}`, FIFO = breadth-first |
+//! | `queue`                  | list   | items `{"a":attempts,"u":url,"d":depth,"r":referer}` (+ `p`, `m`, `l`, `s`: see `item_json`), FIFO = breadth-first |
 //! | `seen:{bucket}`          | set    | URL fingerprints, bucketed (see [`seen`])         |
 //! | `claims`                 | hash   | redirect target fingerprint → fingerprint of the page that claimed it |
 //! | `workers`                | set    | worker ids that joined and have not left or been reaped |
@@ -381,7 +381,8 @@ fn worker_id() -> String {
 }
 
 /// A queue item: `{"u":url,"d":depth,"r":referer}`, plus `"p":priority` and `"m":meta`
-/// when a page handler set them, and `"a":attempts` once a worker died holding it. The shared queue is one FIFO list: priorities are carried
+/// when a page handler set them, `"l":lastmod` for a page a sitemap listed with one,
+/// `"s":1` for a sitemap file, and `"a":attempts` once a worker died holding it. The shared queue is one FIFO list: priorities are carried
 /// (a resumed item keeps its own) but do not reorder it.
 fn item_json(item: &QueuedUrl) -> String {
     // "a" first (pop.lua raises it in place), whatever order serde_json keeps keys in.
@@ -398,6 +399,12 @@ fn item_json(item: &QueuedUrl) -> String {
     if let Some(meta) = &item.meta {
         v["m"] = (**meta).clone();
     }
+    if let Some(lastmod) = &item.lastmod {
+        v["l"] = Value::from(&**lastmod);
+    }
+    if item.sitemap {
+        v["s"] = Value::from(1);
+    }
     v.to_string()
 }
 
@@ -413,6 +420,8 @@ fn parse_item(text: &str) -> Option<QueuedUrl> {
             .get("a")
             .and_then(Value::as_u64)
             .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32),
+        lastmod: v.get("l").and_then(Value::as_str).map(Rc::from),
+        sitemap: v.get("s").and_then(Value::as_u64) == Some(1),
     })
 }
 
@@ -679,7 +688,16 @@ mod tests {
         assert!(text.starts_with(r#"{"a":2,"#), "{text}");
         assert_eq!(parse_item(&text), Some(extras));
         let seed = QueuedUrl::new(Url::parse("http://h/").unwrap(), 0, None);
-        assert_eq!(parse_item(&item_json(&seed)), Some(seed));
+        assert_eq!(parse_item(&item_json(&seed)), Some(seed.clone()));
+        // Sitemaps: a sitemap file, and a page with the lastmod its sitemap gave.
+        let mut sitemap = seed.clone();
+        sitemap.sitemap = true;
+        assert_eq!(parse_item(&item_json(&sitemap)), Some(sitemap));
+        let mut listed = seed;
+        listed.lastmod = Some(Rc::from("2026-11-01T12:00:00+00:00"));
+        let text = item_json(&listed);
+        assert!(!text.contains(r#""s""#), "{text}");
+        assert_eq!(parse_item(&text), Some(listed));
     }
 
     #[test]

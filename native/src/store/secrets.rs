@@ -53,7 +53,7 @@ pub fn spec_for_storage(spec: &CrawlSpec) -> CrawlSpec {
         }
     }
     stored.proxy = stored.proxy.as_deref().map(without_credentials);
-    for seed in &mut stored.seeds {
+    for seed in stored.seeds.iter_mut().chain(&mut stored.sitemap_urls) {
         *seed = without_credentials(seed);
     }
     stored

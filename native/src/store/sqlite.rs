@@ -38,6 +38,8 @@ mod writer;
 mod tests;
 #[cfg(test)]
 mod tests_hardening;
+#[cfg(test)]
+mod tests_sitemaps;
 
 use crate::store::stored_record;
 use rusqlite::Connection;
@@ -221,12 +223,13 @@ fn origin_rows<T: rusqlite::types::FromSql>(
 }
 
 /// Done pages go into the seen-set, queued ones into the queue in their original order
-/// with their priority and meta (the memory frontier pops by priority, FIFO within one),
+/// with their priority, meta, lastmod and sitemap flag (the memory frontier pops by
+/// priority, FIFO within one),
 /// and the attempts of those started before into `loaded.attempts`.
 fn load_pages(conn: &Connection, loaded: &mut Loaded) -> rusqlite::Result<()> {
     let memory = &mut loaded.memory;
     let mut stmt = conn.prepare(
-        "SELECT url, depth, referer, done, priority, meta, attempts FROM pages ORDER BY id",
+        "SELECT url, depth, referer, done, priority, meta, attempts, lastmod, sitemap FROM pages ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     // Links of one page are consecutive rows with the same referer: share its text.
@@ -254,6 +257,8 @@ fn load_pages(conn: &Connection, loaded: &mut Loaded) -> rusqlite::Result<()> {
             .get::<_, Option<String>>(5)?
             .and_then(|m| serde_json::from_str(&m).ok())
             .map(Rc::new);
+        item.lastmod = row.get::<_, Option<String>>(7)?.map(Rc::from);
+        item.sitemap = row.get::<_, i64>(8)? != 0;
         let attempts = row.get::<_, i64>(6)?.clamp(0, u32::MAX.into()) as u32;
         if attempts > 0 {
             loaded
@@ -287,6 +292,8 @@ fn page_row(item: &QueuedUrl) -> PageRow {
         referer: item.referer.as_deref().map(String::from),
         priority: item.priority,
         meta: item.meta.as_ref().map(|m| m.to_string()),
+        lastmod: item.lastmod.as_deref().map(String::from),
+        sitemap: item.sitemap,
     }
 }
 

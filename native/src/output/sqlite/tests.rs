@@ -51,6 +51,8 @@ fn record(path: &str, fields: Vec<(&str, Value)>, items: Vec<Value>) -> Record {
         started_ms: 0.0,
         slot: 0,
         directives: Default::default(),
+        lastmod: None,
+        sitemap: false,
     }
 }
 

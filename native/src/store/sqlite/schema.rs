@@ -15,7 +15,8 @@ use std::path::Path;
 /// smaller version is migrated when a crawl opens it ([`migrate`]).
 /// 2: `pages.priority` and `pages.meta` (a page handler's per-link extras).
 /// 3: `pages.attempts` (poison URLs) and `robots.fetched_ms` (robots.txt expiry).
-pub(super) const SCHEMA_VERSION: i64 = 3;
+/// 4: `pages.lastmod` and `pages.sitemap` (sitemaps: [`sitemap_columns`]).
+pub(super) const SCHEMA_VERSION: i64 = 4;
 /// `PRAGMA application_id` of a silk state file ("silk" in ASCII), so a SQLite file of
 /// something else is recognised and left alone.
 const APPLICATION_ID: i64 = 0x7369_6C6B;
@@ -24,7 +25,8 @@ const APPLICATION_ID: i64 = 0x7369_6C6B;
 /// in the same transaction that inserts its record, and the priority and meta (JSON text)
 /// a page handler's follow list gave it, and `attempts`: how many runs started fetching it
 /// without getting its record (counted when the fetch starts, taken back when a cancelled
-/// run abandons it). `claims` holds redirect targets and
+/// run abandons it), and for sitemaps, `lastmod` (what a sitemap said of the page) and
+/// `sitemap` (1: the URL is a sitemap file to read). `claims` holds redirect targets and
 /// the page whose redirect claimed them. `records` are kept in commit order (`seq`), one
 /// per page (`fp` is unique). `robots` holds each origin's robots.txt outcome and when it
 /// was fetched (unix ms): older than a day, it is fetched again. Fingerprints are
@@ -40,7 +42,9 @@ CREATE TABLE pages (
     done INTEGER NOT NULL DEFAULT 0,
     priority INTEGER NOT NULL DEFAULT 0,
     meta TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lastmod TEXT,
+    sitemap INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE claims (fp INTEGER PRIMARY KEY, url TEXT NOT NULL, by_fp INTEGER NOT NULL);
 CREATE TABLE records (
@@ -162,8 +166,29 @@ fn migrate_tables(conn: &Connection) -> rusqlite::Result<()> {
              ALTER TABLE robots ADD COLUMN fetched_ms INTEGER NOT NULL DEFAULT 0;",
         );
     }
+    if version < 4 {
+        steps.push_str(&sitemap_columns(conn)?);
+    }
     steps.push_str(&format!("PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"));
     conn.execute_batch(&steps)
+}
+
+/// Schema 4 (sitemaps): the statements that add `pages.lastmod` and `pages.sitemap`, each
+/// only if the column is missing, so the step is safe on any file. Old rows get no
+/// lastmod and are pages.
+pub(super) fn sitemap_columns(conn: &Connection) -> rusqlite::Result<String> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('pages')")?;
+    let columns = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let mut steps = String::new();
+    if !columns.iter().any(|c| c == "lastmod") {
+        steps.push_str("ALTER TABLE pages ADD COLUMN lastmod TEXT;");
+    }
+    if !columns.iter().any(|c| c == "sitemap") {
+        steps.push_str("ALTER TABLE pages ADD COLUMN sitemap INTEGER NOT NULL DEFAULT 0;");
+    }
+    Ok(steps)
 }
 
 /// Opens an existing state file read-only (export, status), also while a crawl runs.

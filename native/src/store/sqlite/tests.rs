@@ -67,6 +67,8 @@ pub(super) fn record(path: &str, error: Option<ErrorKind>) -> Record {
         started_ms: 0.0,
         slot: 0,
         directives: Default::default(),
+        lastmod: None,
+        sitemap: false,
     }
 }
 

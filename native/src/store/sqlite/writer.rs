@@ -32,6 +32,8 @@ pub(super) struct PageRow {
     pub priority: i32,
     /// JSON text.
     pub meta: Option<String>,
+    pub lastmod: Option<String>,
+    pub sitemap: bool,
 }
 
 /// A page's record, the done marker and its new links: committed together or not at all.
@@ -297,7 +299,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Op>) -> rusqlite::Result<Commi
 
 fn insert_page(tx: &Transaction, row: &PageRow) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO pages (fp, url, depth, referer, priority, meta) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR IGNORE INTO pages (fp, url, depth, referer, priority, meta, lastmod, sitemap) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         sql_fp(row.fp),
@@ -305,7 +307,9 @@ fn insert_page(tx: &Transaction, row: &PageRow) -> rusqlite::Result<()> {
         row.depth,
         row.referer,
         row.priority,
-        row.meta
+        row.meta,
+        row.lastmod,
+        row.sitemap
     ])
     .map(drop)
 }
