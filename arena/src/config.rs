@@ -35,6 +35,10 @@ pub struct ArenaConfig {
     /// origin, with CORS headers (a test rig that resets the arena from a browser). `false`
     /// (the default): they refuse cross-origin browser requests and send no CORS headers.
     pub test_control: bool,
+    /// `true`: `/`, `/private/open` and the product pages carry ETag and Last-Modified,
+    /// answer 304 to matching conditional requests, and the site has revisions
+    /// (`/__revision`; see `validators.rs`). `false` (the default): none of that.
+    pub validators: bool,
 }
 
 impl Default for ArenaConfig {
@@ -49,6 +53,7 @@ impl Default for ArenaConfig {
             faults: true,
             crawl_delay_s: None,
             test_control: false,
+            validators: false,
         }
     }
 }

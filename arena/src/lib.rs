@@ -45,6 +45,7 @@
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
+//! | `/__revision[?n=N]` | with validators on: the site's revision and what it changed; `n` sets it (see `validators.rs`) |
 //!
 //! Every response has `Access-Control-Allow-Origin: *`, except the writes `/__reset` and
 //! `/__latency`: they send no CORS headers and refuse requests a browser marks as coming
@@ -63,6 +64,7 @@ mod reply;
 mod server;
 mod site;
 mod stats;
+mod validators;
 
 pub use arena::Arena;
 pub use body::BoxBody;
@@ -71,3 +73,4 @@ pub use control::MAX_LATENCY_MS;
 pub use faults::{ConnectionDropped, RobotsFault};
 pub use server::{serve, spawn, ArenaHandle};
 pub use stats::ArenaStats;
+pub use validators::RevisionChanges;

@@ -4,6 +4,7 @@
 //! that JSONL and CSV have the same shape.
 
 use crate::fetch::{ErrorKind, FetchError};
+use crate::validators::Validators;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -28,6 +29,11 @@ pub const ITEMS_COLUMN: &str = "items";
 /// only then; see [`crate::extract::budget`]). Not a field name either.
 pub const CUT_COLUMN: &str = "cut";
 
+/// The key under which a record of a recrawl says its page answered 304 Not Modified
+/// (present only then, as `true`): its fields and items are the previous pass's. Not a
+/// field name either.
+pub const NOT_MODIFIED_COLUMN: &str = "not_modified";
+
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -51,6 +57,13 @@ pub struct Record {
     pub started_ms: f64,
     /// Which concurrency slot carried it (for timelines: one lane per slot).
     pub slot: u32,
+    /// The page answered 304 Not Modified to a conditional request (a recrawl): `fields`,
+    /// `items` and `cut` are the previous pass's, nothing was downloaded.
+    pub not_modified: bool,
+    /// The response's ETag / Last-Modified (2xx and 304 only), for a store that keeps them
+    /// for the next pass. Not part of the record's JSON; filled only when the frontier
+    /// [wants them](crate::Frontier::wants_validators).
+    pub validators: Option<Validators>,
 }
 
 impl Record {
@@ -85,6 +98,9 @@ impl Record {
         if let Some(cut) = &self.cut {
             m.insert(CUT_COLUMN.into(), Value::from(cut.clone()));
         }
+        if self.not_modified {
+            m.insert(NOT_MODIFIED_COLUMN.into(), Value::from(true));
+        }
         m
     }
 }
@@ -118,7 +134,8 @@ impl Record {
             fields: m
                 .iter()
                 .filter(|(k, _)| {
-                    !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN && *k != CUT_COLUMN
+                    !RECORD_COLUMNS.contains(&k.as_str())
+                        && ![ITEMS_COLUMN, CUT_COLUMN, NOT_MODIFIED_COLUMN].contains(&k.as_str())
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
@@ -130,6 +147,8 @@ impl Record {
             cut: text(CUT_COLUMN),
             started_ms: 0.0,
             slot: 0,
+            not_modified: m.get(NOT_MODIFIED_COLUMN) == Some(&Value::Bool(true)),
+            validators: None,
         })
     }
 }
@@ -185,6 +204,24 @@ pub struct Stats {
     pub cancelled: bool,
     /// Why the crawl's store (a --state file, a shared frontier) stopped it, if it did.
     pub store_error: Option<String>,
+    /// A recrawl's outcome per page, counted over the whole pass (also the parts an earlier,
+    /// interrupted run of it did); absent for a first crawl.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recrawl: Option<RecrawlCounts>,
+}
+
+/// How the pages of a recrawl compare with the previous pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RecrawlCounts {
+    /// Answered 304 Not Modified: kept from the previous pass without downloading.
+    pub unchanged: u64,
+    /// Known from the previous pass and fetched again (2xx): changed, or the server does not
+    /// answer conditional requests.
+    pub changed: u64,
+    /// Fetched (2xx) and not in the previous pass.
+    pub new: u64,
+    /// Fetched (2xx or 304) in the previous pass, 404 or 410 now.
+    pub gone: u64,
 }
 
 impl Stats {
@@ -298,16 +335,21 @@ mod tests {
             cut: Some("more than 10000 links or 4 MiB of links: 7 dropped".into()),
             started_ms: 0.0,
             slot: 0,
+            not_modified: true,
+            validators: None,
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
         assert_eq!(
             record.to_json()["cut"],
             Value::from("more than 10000 links or 4 MiB of links: 7 dropped")
         );
+        assert_eq!(record.to_json()[NOT_MODIFIED_COLUMN], Value::from(true));
         let mut ok = record;
         ok.error = None;
         ok.cut = None;
+        ok.not_modified = false;
         assert!(!ok.to_json().contains_key("cut"));
+        assert!(!ok.to_json().contains_key(NOT_MODIFIED_COLUMN));
         assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
         let mut bad = Map::new();
         bad.insert("depth".into(), Value::from(1));

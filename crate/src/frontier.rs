@@ -3,9 +3,10 @@
 //! shared (Redis) store can replace the in-memory one without touching the engine. Adding a
 //! URL is a single "if unseen, mark seen and queue" step, which a shared store can make atomic.
 
-use crate::events::Record;
+use crate::events::{RecrawlCounts, Record};
 use crate::seen::SeenSet;
 use crate::url_norm::fingerprint;
+use crate::validators::Validators;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -29,6 +30,9 @@ pub struct QueuedUrl {
     /// How many times this URL was popped before without getting a record (kept by stores
     /// that outlive a run: `--state`, a shared frontier); 0 for the in-memory frontier.
     pub attempts: u32,
+    /// The ETag / Last-Modified the previous pass got for this URL (a `--state` recrawl
+    /// sets them when it pops the URL): its request is then conditional.
+    pub validators: Option<Rc<Validators>>,
 }
 
 impl QueuedUrl {
@@ -41,6 +45,7 @@ impl QueuedUrl {
             priority: 0,
             meta: None,
             attempts: 0,
+            validators: None,
         }
     }
 }
@@ -200,6 +205,22 @@ pub trait Frontier {
     async fn close(&mut self, drained: bool) {
         let _ = drained;
     }
+    /// Whether records should carry their response's ETag / Last-Modified
+    /// ([`Record::validators`]): a store that keeps them for a recrawl says yes.
+    fn wants_validators(&self) -> bool {
+        false
+    }
+    /// The record the previous pass kept for the page `url` (a recrawl): a 304 answer to
+    /// the conditional request made from its [`QueuedUrl::validators`] reuses its fields
+    /// and items.
+    async fn previous_record(&mut self, url: &Url) -> Option<Record> {
+        let _ = url;
+        None
+    }
+    /// A recrawl's unchanged/changed/new/gone counts, once [`close`](Frontier::close)d.
+    fn recrawl_counts(&self) -> Option<RecrawlCounts> {
+        None
+    }
 }
 
 /// The default, in-memory frontier: FIFO queues per priority (all links the spec's rules
@@ -352,6 +373,7 @@ impl Frontier for MemoryFrontier {
                         priority,
                         meta: entry.meta,
                         attempts: 0,
+                        validators: None,
                     })
                 }
                 _ => debug_assert!(false, "queued URL text does not parse: {text:?}"),

@@ -31,6 +31,7 @@ pub mod scope;
 pub mod seen;
 pub mod spec;
 pub mod url_norm;
+pub mod validators;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_api;
 
@@ -38,11 +39,12 @@ pub use adapters::{PlatformClock, PlatformFetcher};
 pub use cancel::CancelHandle;
 pub use clock::Clock;
 pub use engine::{Crawler, ItemSink};
-pub use events::{Counters, Event, Record, Stats, RECORD_COLUMNS};
+pub use events::{Counters, Event, RecrawlCounts, Record, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 pub use handler::{Follow, Page, PageHandler, PageOutput};
 pub use spec::{CompiledSpec, CrawlSpec, FieldSpec, Scope, SpecError};
+pub use validators::Validators;
 
 /// silk's version, as sent in the default User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -274,7 +274,12 @@ impl CrawlSpec {
                 )));
             }
             if RECORD_COLUMNS.contains(&f.name.as_str())
-                || [ITEMS_COLUMN, crate::events::CUT_COLUMN].contains(&f.name.as_str())
+                || [
+                    ITEMS_COLUMN,
+                    crate::events::CUT_COLUMN,
+                    crate::events::NOT_MODIFIED_COLUMN,
+                ]
+                .contains(&f.name.as_str())
             {
                 return Err(SpecError::new(format!(
                     "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}): pick another name",

@@ -35,6 +35,10 @@ pub struct ArenaArgs {
     /// (test rigs only; by default writes refuse cross-origin browser requests).
     #[arg(long)]
     pub test_control: bool,
+    /// ETag / Last-Modified and 304s on the ordinary pages, and revisions
+    /// (`/__revision?n=2` changes, removes and adds pages) to test --recrawl.
+    #[arg(long)]
+    pub validators: bool,
 }
 
 pub fn run(args: ArenaArgs) -> i32 {
@@ -48,6 +52,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         faults: !args.no_faults,
         crawl_delay_s: args.crawl_delay,
         test_control: args.test_control,
+        validators: args.validators,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -146,6 +146,12 @@ pub struct CrawlArgs {
     /// Log every request and error to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// With --state: revisit the finished crawl in the file: every page it stored is asked
+    /// again with If-None-Match / If-Modified-Since (a 304 keeps the stored record), new
+    /// links are followed, and the summary counts unchanged, changed, new and gone pages.
+    #[arg(long, requires = "state", conflicts_with = "reset")]
+    pub recrawl: bool,
 }
 
 impl CrawlArgs {

@@ -98,6 +98,12 @@ pub fn summary(stats: &Stats) -> String {
             stats.links_filtered, stats.queued_remaining
         ));
     }
+    if let Some(r) = &stats.recrawl {
+        s.push_str(&format!(
+            "  recrawl: {} unchanged (304), {} changed, {} new, {} gone\n",
+            r.unchanged, r.changed, r.new, r.gone
+        ));
+    }
     if stats.cancelled {
         s.push_str("  cancelled before the end\n");
     }

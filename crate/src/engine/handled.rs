@@ -122,6 +122,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                     priority: f.priority,
                     meta: f.meta.map(Rc::new),
                     attempts: 0,
+                    validators: None,
                 }),
                 _ => self.stats.links_filtered += 1,
             }

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 use crate::frontier::QueuedUrl;
 use crate::handler::{Page, PageOutput};
+use crate::validators::Validators;
 use futures::future::{self, Either, LocalBoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
@@ -35,6 +36,9 @@ pub(super) struct Job {
     pub(super) meta: Option<Rc<Value>>,
     /// Which extraction budgets the page reached (the record's `cut`).
     pub(super) cut: Option<String>,
+    /// Before the response: the previous pass's validators, sent as conditional headers on
+    /// the first hop. After a 2xx response (when the store wants them): the response's.
+    pub(super) validators: Option<Rc<Validators>>,
 }
 
 impl Job {
@@ -56,7 +60,14 @@ impl Job {
             bytes: 0,
             meta: q.meta,
             cut: None,
+            validators: q.validators,
         }
+    }
+
+    /// The validators the current request carries: only the URL as queued is asked
+    /// conditionally (a redirect target is another resource).
+    pub(super) fn conditional(&self) -> Option<&Validators> {
+        (self.chain.len() == 1).then_some(self.validators.as_deref())?
     }
 }
 

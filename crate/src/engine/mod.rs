@@ -25,6 +25,7 @@
 
 mod handled;
 mod job;
+mod not_modified;
 mod page_outcome;
 mod robots_fetch;
 
@@ -596,7 +597,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             });
         }
         self.stats.requests += 1;
-        let request = self.request_for(&job.url, job.referer.as_deref());
+        let mut request = self.request_for(&job.url, job.referer.as_deref());
+        if let Some(v) = job.conditional() {
+            request.headers.extend(v.conditional_headers());
+        }
         let fetch = timed_fetch(&*self.fetcher, &*self.clock, request);
         self.slots[slot as usize] = Some(job);
         self.in_flight.push(
@@ -688,6 +692,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         self.maybe_progress(true);
         let mut stats = std::mem::take(&mut self.stats);
         stats.queued_remaining = self.frontier.len() as u64 + never_started;
+        stats.recrawl = self.frontier.recrawl_counts();
         stats.elapsed_ms = self.now_ms();
         stats.pages_per_sec = if stats.elapsed_ms > 0.0 {
             stats.pages as f64 / (stats.elapsed_ms / 1000.0)

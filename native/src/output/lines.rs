@@ -238,6 +238,8 @@ mod tests {
             cut: None,
             started_ms: 0.0,
             slot: 0,
+            not_modified: false,
+            validators: None,
         }
     }
 

@@ -413,6 +413,7 @@ fn parse_item(text: &str) -> Option<QueuedUrl> {
             .get("a")
             .and_then(Value::as_u64)
             .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32),
+        validators: None,
     })
 }
 

@@ -50,6 +50,8 @@ fn record(path: &str, fields: Vec<(&str, Value)>, items: Vec<Value>) -> Record {
         cut: None,
         started_ms: 0.0,
         slot: 0,
+        not_modified: false,
+        validators: None,
     }
 }
 

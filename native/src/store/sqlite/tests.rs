@@ -66,6 +66,8 @@ pub(super) fn record(path: &str, error: Option<ErrorKind>) -> Record {
         cut: None,
         started_ms: 0.0,
         slot: 0,
+        not_modified: false,
+        validators: None,
     }
 }
 
