@@ -131,7 +131,9 @@ pub(crate) fn changes(site: &Site, revision: u64) -> RevisionChanges {
             }
         }
         let n = site.pages();
-        c.added = (n..n + added_count(site)).map(|i| format!("/p/{i}")).collect();
+        c.added = (n..n + added_count(site))
+            .map(|i| format!("/p/{i}"))
+            .collect();
     }
     c
 }

@@ -3,7 +3,7 @@
 //! shared (Redis) store can replace the in-memory one without touching the engine. Adding a
 //! URL is a single "if unseen, mark seen and queue" step, which a shared store can make atomic.
 
-use crate::events::{RecrawlCounts, Record};
+use crate::events::{Record, RecrawlCounts};
 use crate::seen::SeenSet;
 use crate::url_norm::fingerprint;
 use crate::validators::Validators;

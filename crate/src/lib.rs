@@ -39,7 +39,7 @@ pub use adapters::{PlatformClock, PlatformFetcher};
 pub use cancel::CancelHandle;
 pub use clock::Clock;
 pub use engine::{Crawler, ItemSink};
-pub use events::{Counters, Event, RecrawlCounts, Record, Stats, RECORD_COLUMNS};
+pub use events::{Counters, Event, Record, RecrawlCounts, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 pub use handler::{Follow, Page, PageHandler, PageOutput};

@@ -55,7 +55,10 @@ impl Validators {
         let Some(n) = newer else { return self.clone() };
         Validators {
             etag: n.etag.clone().or_else(|| self.etag.clone()),
-            last_modified: n.last_modified.clone().or_else(|| self.last_modified.clone()),
+            last_modified: n
+                .last_modified
+                .clone()
+                .or_else(|| self.last_modified.clone()),
         }
     }
 }

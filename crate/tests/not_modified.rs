@@ -66,7 +66,10 @@ fn arena() -> silk_arena::ArenaHandle {
 
 fn spec(arena: &silk_arena::ArenaHandle, paths: &[&str]) -> CrawlSpec {
     let mut spec = CrawlSpec {
-        seeds: paths.iter().map(|p| format!("{}{p}", arena.url())).collect(),
+        seeds: paths
+            .iter()
+            .map(|p| format!("{}{p}", arena.url()))
+            .collect(),
         robots: false,
         max_depth: Some(0),
         timeout_ms: 5_000,
@@ -97,7 +100,11 @@ async fn crawl(spec: CrawlSpec, store: Recrawling) -> HashMap<String, Record> {
 }
 
 fn title(r: &Record) -> &Value {
-    &r.fields.iter().find(|(k, _)| k == "title").expect("title").1
+    &r.fields
+        .iter()
+        .find(|(k, _)| k == "title")
+        .expect("title")
+        .1
 }
 
 #[tokio::test]
@@ -131,7 +138,10 @@ async fn a_304_reuses_the_previous_record_or_asks_again_without_one() {
     assert_eq!(kept.cut.as_deref(), Some("an old cut"));
     assert_eq!(kept.bytes, 0, "nothing downloaded");
     assert_eq!(
-        kept.validators.as_ref().and_then(|v| v.etag.as_deref()).map(|e| e.len()),
+        kept.validators
+            .as_ref()
+            .and_then(|v| v.etag.as_deref())
+            .map(|e| e.len()),
         Some(18),
         "the 304's ETag is kept for the next pass"
     );
@@ -144,7 +154,10 @@ async fn a_304_reuses_the_previous_record_or_asks_again_without_one() {
     assert_eq!(lost.error, None);
     assert_eq!(title(lost), "Product 2 | Arena");
     assert!(lost.bytes > 1000);
-    assert!(lost.validators.is_some(), "the 200's validators are recorded");
+    assert!(
+        lost.validators.is_some(),
+        "the 200's validators are recorded"
+    );
     let fetched = arena.arena.fetched();
     assert_eq!(fetched.get("/p/2"), Some(&2), "{fetched:?}");
     assert_eq!(fetched.get("/p/1"), Some(&1), "{fetched:?}");
@@ -168,7 +181,11 @@ async fn a_304_the_engine_did_not_ask_for_is_an_other_error() {
     assert!(!r.not_modified);
     assert_eq!(r.error.as_ref().map(|e| e.kind), Some(ErrorKind::Other));
     assert!(
-        r.error.as_ref().unwrap().message.contains("not conditional"),
+        r.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("not conditional"),
         "{:?}",
         r.error
     );

@@ -120,7 +120,10 @@ fn a_recrawl_counts_against_the_arena_and_keeps_unchanged_pages_without_download
     let (stats1, stats2) = (tmp.path("first.json"), tmp.path("second.json"));
 
     silk_ok(&crawl_args(&url, &db, &stats1, &["-q"]));
-    assert!(read_json(&stats1).get("recrawl").is_none(), "a first crawl has no recrawl counts");
+    assert!(
+        read_json(&stats1).get("recrawl").is_none(),
+        "a first crawl has no recrawl counts"
+    );
     let first = export(&db, &tmp.path("first.jsonl"));
     let first_bytes = arena.stats()["bytes_sent"].as_u64().unwrap();
     let old_title: BTreeMap<String, Value> = first
@@ -137,7 +140,11 @@ fn a_recrawl_counts_against_the_arena_and_keeps_unchanged_pages_without_download
     );
     get_json(&format!("{}/__reset", arena.url));
     let out = silk_ok(&crawl_args(&url, &db, &stats2, &["--recrawl"]));
-    assert!(stderr(&out).contains(&truth.summary_line()), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&truth.summary_line()),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(read_json(&stats2)["recrawl"], truth.counts());
 
     // The arena answered 304 with no body for each unchanged page, 200 only for changed
@@ -157,7 +164,10 @@ fn a_recrawl_counts_against_the_arena_and_keeps_unchanged_pages_without_download
         truth.changed.len(),
         truth.served.len()
     );
-    assert!(recrawl_bytes * 4 < first_bytes, "{recrawl_bytes} vs {first_bytes}");
+    assert!(
+        recrawl_bytes * 4 < first_bytes,
+        "{recrawl_bytes} vs {first_bytes}"
+    );
     assert_eq!(arena_stats["duplicate_fetches"], 0, "{arena_stats}");
 
     // The records: unchanged pages keep their old fields, changed ones carry new ones, gone
@@ -199,7 +209,10 @@ fn a_recrawl_counts_against_the_arena_and_keeps_unchanged_pages_without_download
         .map(page_of)
         .collect();
     for page in truth.served.iter().chain(&truth.added) {
-        assert!(pages.contains(page.as_str()), "{page} missing from the export");
+        assert!(
+            pages.contains(page.as_str()),
+            "{page} missing from the export"
+        );
     }
 
     // silk status says the same; a finished recrawl run again says so and fetches nothing.
@@ -212,7 +225,11 @@ fn a_recrawl_counts_against_the_arena_and_keeps_unchanged_pages_without_download
     );
     let before = arena.stats()["page_requests"].clone();
     let again = silk_ok(&crawl_args(&url, &db, &stats2, &["-q"]));
-    assert!(stderr(&again).contains("--recrawl revisits it"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("--recrawl revisits it"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(arena.stats()["page_requests"], before);
 
     // A third pass on the unchanged revision 2: everything that is served is a 304 now.
@@ -221,7 +238,14 @@ fn a_recrawl_counts_against_the_arena_and_keeps_unchanged_pages_without_download
     let third = &read_json(&stats2)["recrawl"];
     let served_now = truth.served.len() - truth.removed.len() + truth.added.len();
     assert_eq!(third["unchanged"], served_now as u64, "{third}");
-    assert_eq!((third["changed"].clone(), third["new"].clone(), third["gone"].clone()), (0.into(), 0.into(), 0.into()));
+    assert_eq!(
+        (
+            third["changed"].clone(),
+            third["new"].clone(),
+            third["gone"].clone()
+        ),
+        (0.into(), 0.into(), 0.into())
+    );
     assert_eq!(arena.stats()["by_status"]["304"], served_now as u64);
 }
 
@@ -263,7 +287,10 @@ fn a_recrawl_killed_with_sigkill_resumes_and_counts_the_whole_pass() {
         if text.contains("pass:       2") && done >= 40 {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "no progress: {text}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no progress: {text}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(
@@ -290,7 +317,10 @@ fn a_recrawl_killed_with_sigkill_resumes_and_counts_the_whole_pass() {
         .map(page_of)
         .collect();
     for page in truth.served.iter().chain(&truth.added) {
-        assert!(pages.contains(page.as_str()), "{page} missing after the resume");
+        assert!(
+            pages.contains(page.as_str()),
+            "{page} missing after the resume"
+        );
     }
 }
 
@@ -300,7 +330,11 @@ fn recrawl_flags_are_checked() {
     let db = tmp.path("crawl.db");
     let no_state = silk(&["crawl", "http://127.0.0.1:9/", "--recrawl"]);
     assert_eq!(no_state.status.code(), Some(2));
-    assert!(stderr(&no_state).contains("--state"), "{}", stderr(&no_state));
+    assert!(
+        stderr(&no_state).contains("--state"),
+        "{}",
+        stderr(&no_state)
+    );
     let both = silk(&[
         "crawl",
         "http://127.0.0.1:9/",
@@ -311,7 +345,13 @@ fn recrawl_flags_are_checked() {
     ]);
     assert_eq!(both.status.code(), Some(2));
     assert!(stderr(&both).contains("--reset"), "{}", stderr(&both));
-    let nothing = silk(&["crawl", "http://127.0.0.1:9/", "--state", db.to_str().unwrap(), "--recrawl"]);
+    let nothing = silk(&[
+        "crawl",
+        "http://127.0.0.1:9/",
+        "--state",
+        db.to_str().unwrap(),
+        "--recrawl",
+    ]);
     assert_eq!(nothing.status.code(), Some(2));
     assert!(
         stderr(&nothing).contains("no crawl to revisit yet"),

@@ -46,7 +46,7 @@ use crate::store::stored_record;
 use rusqlite::Connection;
 use silk::url_norm::fingerprint;
 use silk::{
-    CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, RecrawlCounts, Record, RobotsOutcome,
+    CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RecrawlCounts, RobotsOutcome,
 };
 use std::collections::{HashMap, HashSet};
 use std::fs::File;

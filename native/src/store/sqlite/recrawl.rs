@@ -25,7 +25,7 @@ use crate::store::record_from_stored;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde_json::Value;
 use silk::url_norm::fingerprint;
-use silk::{RecrawlCounts, Record, Validators};
+use silk::{Record, RecrawlCounts, Validators};
 use std::path::Path;
 
 /// Meta key: which pass the file holds (absent: 1, the first crawl).
@@ -176,7 +176,9 @@ pub(super) fn counts(conn: &Connection) -> rusqlite::Result<RecrawlCounts> {
         )?,
         changed: count(
             conn,
-            &format!("SELECT count(*) FROM records r WHERE r.status BETWEEN 200 AND 299 AND {KNOWN}"),
+            &format!(
+                "SELECT count(*) FROM records r WHERE r.status BETWEEN 200 AND 299 AND {KNOWN}"
+            ),
         )?,
         new: count(
             conn,
@@ -209,7 +211,10 @@ impl Lookup {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .and_then(|c| c.busy_timeout(std::time::Duration::from_secs(10)).map(|_| c))
+        .and_then(|c| {
+            c.busy_timeout(std::time::Duration::from_secs(10))
+                .map(|_| c)
+        })
         .map_err(|e| db_error(path, format!("cannot read the previous pass: {e}")))?;
         Ok(Lookup { conn })
     }
@@ -222,7 +227,10 @@ impl Lookup {
             .prepare_cached(&format!("SELECT etag, last_modified {BY_PAGE}"))
             .and_then(|mut s| {
                 s.query_row(params![fp], |r| {
-                    Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?))
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                    ))
                 })
                 .optional()
             })

@@ -86,7 +86,10 @@ fn a_recrawl_asks_with_validators_and_counts_the_pass() {
         &with_validators(record("/a", None), Some("\"a2\"")),
         vec![queued("/new", 2)],
     ));
-    block_on(store.complete(&with_status(record("/b", Some(silk::ErrorKind::Http)), 404), vec![]));
+    block_on(store.complete(
+        &with_status(record("/b", Some(silk::ErrorKind::Http)), 404),
+        vec![],
+    ));
     // Killed here: the pass resumes with what it made durable.
     block_on(store.close(false));
     drop(store);
@@ -104,7 +107,10 @@ fn a_recrawl_asks_with_validators_and_counts_the_pass() {
     c.status = Some(304);
     c.not_modified = true;
     block_on(store.complete(&c, vec![]));
-    block_on(store.complete(&with_status(record("/x", Some(silk::ErrorKind::Http)), 404), vec![]));
+    block_on(store.complete(
+        &with_status(record("/x", Some(silk::ErrorKind::Http)), 404),
+        vec![],
+    ));
     block_on(store.complete(&record("/new", None), vec![]));
     block_on(store.close(true));
     assert_eq!(
@@ -125,7 +131,11 @@ fn a_recrawl_asks_with_validators_and_counts_the_pass() {
         "{text}"
     );
     let out = tmp.path().with_file_name("out.jsonl");
-    assert_eq!(export(&path, &out).expect("export"), 6, "one record per page of the pass");
+    assert_eq!(
+        export(&path, &out).expect("export"),
+        6,
+        "one record per page of the pass"
+    );
     let lines = std::fs::read_to_string(&out).unwrap();
     assert_eq!(lines.matches("\"not_modified\":true").count(), 2, "{lines}");
 
@@ -133,7 +143,10 @@ fn a_recrawl_asks_with_validators_and_counts_the_pass() {
     let mut store = open_recrawl(&path).expect("pass 3");
     let popped: Vec<String> = pop_all(&mut store).into_iter().map(|p| p.0).collect();
     assert_eq!(popped, ["/", "/a", "/b", "/c", "/x", "/new"]);
-    block_on(store.complete(&with_status(record("/b", Some(silk::ErrorKind::Http)), 404), vec![]));
+    block_on(store.complete(
+        &with_status(record("/b", Some(silk::ErrorKind::Http)), 404),
+        vec![],
+    ));
     block_on(store.close(false));
     assert_eq!(store.recrawl_counts().map(|c| c.gone), Some(0));
 }
