@@ -174,3 +174,66 @@ fn an_unfinished_first_crawl_is_not_revisited() {
         .expect("--reset and --recrawl together");
     assert!(err.contains("give one of them"), "{err}");
 }
+
+/// A finished crawl written by a silk before schema 4 (no validators, no final_fp), whose
+/// `/r` was a followed redirect to `/t`: the recrawl upgrades it, finds `/t` through `/r`'s
+/// record (queued as a page of its own, its old record reused on a 304) and counts right.
+#[test]
+fn an_older_state_file_is_revisited_and_its_redirect_targets_are_pages() {
+    let tmp = TempDb::new("recrawl-old");
+    let path = tmp.path();
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(super::tests::VERSION_1_TABLES).unwrap();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('spec', ?1), ('finished', '1')",
+            [serde_json::to_string(&spec()).unwrap()],
+        )
+        .unwrap();
+        let mut redirected = record("/r", None);
+        redirected.final_url = Some(url("/t").to_string());
+        redirected.depth = 1;
+        redirected.fields = vec![("title".into(), serde_json::Value::from("T"))];
+        for (i, r) in [record("/", None), redirected].iter().enumerate() {
+            let fp = schema::sql_fp(fingerprint(&r.url));
+            conn.execute(
+                "INSERT INTO pages (id, fp, url, depth, done) VALUES (?1, ?2, ?3, ?4, 1)",
+                rusqlite::params![i as i64 + 1, fp, r.url, r.depth],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO records (fp, status, json) VALUES (?1, 200, ?2)",
+                rusqlite::params![fp, stored_record(r)],
+            )
+            .unwrap();
+        }
+    }
+    let mut store = open_recrawl(&path).expect("an older finished crawl is revisited");
+    let popped = pop_all(&mut store);
+    assert_eq!(
+        popped,
+        vec![
+            ("/".into(), 0, None),
+            ("/r".into(), 1, None),
+            ("/t".into(), 1, None)
+        ]
+    );
+    let old = block_on(store.previous_record(&url("/t"))).expect("/t's content, from /r");
+    assert_eq!(old.fields[0].1, "T");
+    let mut t = record("/t", None);
+    t.status = Some(304);
+    t.not_modified = true;
+    block_on(store.complete(&record("/", None), vec![]));
+    block_on(store.complete(&with_status(record("/r", None), 301), vec![]));
+    block_on(store.complete(&t, vec![]));
+    block_on(store.close(true));
+    assert_eq!(
+        store.recrawl_counts(),
+        Some(RecrawlCounts {
+            unchanged: 1,
+            changed: 1,
+            new: 0,
+            gone: 0
+        })
+    );
+}
