@@ -34,6 +34,7 @@ use crate::robots_meta;
 use crate::site::{parse_index, Site};
 use crate::sitemaps;
 use crate::stats::{is_disallowed, ArenaStats, InFlight, Stats};
+use crate::validators::{self, Revision, RevisionChanges};
 
 /// A deterministic synthetic web site and its request counters.
 ///
@@ -51,6 +52,7 @@ struct Inner {
     latency_ms: AtomicU64,
     origins: Origins,
     overload: Overload,
+    revision: Revision,
 }
 
 impl std::fmt::Debug for Arena {
@@ -84,6 +86,7 @@ impl Arena {
                 faults: FaultState::default(),
                 latency_ms: AtomicU64::new(config.latency_ms.min(MAX_LATENCY_MS)),
                 overload: Overload::new(config.overload_limit),
+                revision: Revision::default(),
                 config,
                 origins,
             }),
@@ -138,6 +141,17 @@ impl Arena {
     /// The current delay added before each site response.
     pub fn latency_ms(&self) -> u64 {
         self.inner.latency_ms.load(Relaxed)
+    }
+
+    /// Moves the site to revision `n` (with validators on: see `validators.rs`), like
+    /// `GET /__revision?n=N`.
+    pub fn set_revision(&self, n: u64) {
+        self.inner.revision.set(n);
+    }
+
+    /// The current revision and the paths it changed, removed and added since revision 1.
+    pub fn revision_changes(&self) -> RevisionChanges {
+        validators::changes(&self.inner.site, self.inner.revision.get())
     }
 
     /// The paths a correct crawler records when it starts at `/` with default settings
@@ -205,6 +219,7 @@ impl Arena {
         let host = host_of(&req);
         let headers = faults::RequestHeaders::of(&req);
         let caller = Caller::of(req.headers());
+        let conditional = validators::Conditional::of(&req, &inner.config);
         drop(req);
 
         // Writes get CORS only on a test rig (see `control.rs`).
@@ -257,7 +272,19 @@ impl Arena {
         if latency > 0 && self.delays(&path) {
             precise_sleep(Duration::from_millis(latency)).await;
         }
-        let resp = self.route(&path, host.as_deref(), &headers)?;
+        let revision = inner.revision.get();
+        let resp = match validators::respond(
+            &inner.site,
+            &inner.config,
+            revision,
+            &path,
+            host.as_deref(),
+            &conditional,
+            &inner.origins,
+        ) {
+            Some(resp) => resp,
+            None => self.route(&path, host.as_deref(), &headers)?,
+        };
         drop(admitted);
         stats.status(resp.status().as_u16());
         Ok(with_cors(metered(
@@ -372,7 +399,7 @@ impl Arena {
     /// `/__*`: read the counters, the expected pages, reset, adjust latency. Never delayed,
     /// not counted as page requests.
     fn control(&self, method: &Method, path: &str, path_and_query: &str) -> Response<BoxBody> {
-        let writes = matches!(path, "/__reset" | "/__latency");
+        let writes = control::is_write(path);
         let allowed = *method == Method::GET
             || *method == Method::HEAD
             || (writes && *method == Method::POST);
@@ -391,6 +418,22 @@ impl Arena {
             "/__stats" => reply::json(&self.stats()),
             "/__pages" => reply::json(&self.expected_pages()),
             "/__fetched" => reply::json(&self.fetched()),
+            "/__revision" => {
+                let query = path_and_query.split_once('?').map_or("", |(_, q)| q);
+                let n = query.split('&').find_map(|kv| kv.strip_prefix("n="));
+                match n.map(str::parse::<u64>) {
+                    Some(Ok(n)) if (1..=1000).contains(&n) => self.set_revision(n),
+                    Some(_) => {
+                        return reply::bytes(
+                            StatusCode::BAD_REQUEST,
+                            reply::TEXT_UTF8,
+                            "usage: /__revision?n=N with N a whole number from 1 to 1000\n",
+                        )
+                    }
+                    None => {}
+                }
+                reply::json(&self.revision_changes())
+            }
             "/__config" => {
                 let mut config = self.inner.config.clone();
                 config.latency_ms = self.latency_ms();

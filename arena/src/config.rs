@@ -54,6 +54,10 @@ pub struct ArenaConfig {
     /// sitemap files are served either way (see `sitemaps.rs`); off by default, so
     /// robots.txt is unchanged.
     pub sitemaps: bool,
+    /// `true`: `/`, `/private/open` and the product pages carry ETag and Last-Modified,
+    /// answer 304 to matching conditional requests, and the site has revisions
+    /// (`/__revision`; see `validators.rs`). `false` (the default): none of that.
+    pub validators: bool,
 }
 
 /// Highest number of origins an arena serves (each is a listening port).
@@ -90,6 +94,7 @@ impl Default for ArenaConfig {
             overload_limit: None,
             robots_meta: false,
             sitemaps: false,
+            validators: false,
         }
     }
 }

@@ -29,7 +29,7 @@ pub const MAX_LATENCY_MS: u64 = 10_000;
 
 /// Whether `path` is a control endpoint that changes state.
 pub fn is_write(path: &str) -> bool {
-    matches!(path, "/__reset" | "/__latency")
+    matches!(path, "/__reset" | "/__latency" | "/__revision")
 }
 
 /// What the write check needs from a request (read before the request is dropped).

@@ -59,6 +59,7 @@
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
+//! | `/__revision[?n=N]` | with validators on: the site's revision and what it changed; `n` sets it (see `validators.rs`) |
 //!
 //! With [`ArenaConfig::overload_limit`] N (`silk arena --overload N`), a site page request
 //! arriving while N are being worked on gets `503` at once, counted in `overload_503s`.
@@ -86,6 +87,7 @@ mod server;
 mod site;
 mod sitemaps;
 mod stats;
+mod validators;
 
 pub use arena::Arena;
 pub use body::BoxBody;
@@ -96,3 +98,4 @@ pub use origins::OriginStats;
 pub use server::{serve, serve_origin, serve_origins, spawn, ArenaHandle};
 pub use sitemaps::BIG_SITEMAP_URLS;
 pub use stats::ArenaStats;
+pub use validators::RevisionChanges;

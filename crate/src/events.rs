@@ -5,6 +5,7 @@
 
 use crate::fetch::{ErrorKind, FetchError};
 use crate::robots_meta::{self, PageDirectives};
+use crate::validators::Validators;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -37,9 +38,20 @@ pub const SITEMAP_COLUMN: &str = "sitemap";
 /// (present only then). Not a field name either.
 pub const LASTMOD_COLUMN: &str = "lastmod";
 
+/// The key under which a record of a recrawl says its page answered 304 Not Modified
+/// (present only then, as `true`): its fields and items are the previous pass's. Not a
+/// field name either.
+pub const NOT_MODIFIED_COLUMN: &str = "not_modified";
+
 /// The keys a record has beside the standard columns and the fields, when they carry
 /// something. Field names may not clash with these either.
-pub const EXTRA_COLUMNS: &[&str] = &[ITEMS_COLUMN, CUT_COLUMN, SITEMAP_COLUMN, LASTMOD_COLUMN];
+pub const EXTRA_COLUMNS: &[&str] = &[
+    ITEMS_COLUMN,
+    CUT_COLUMN,
+    SITEMAP_COLUMN,
+    LASTMOD_COLUMN,
+    NOT_MODIFIED_COLUMN,
+];
 
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +83,13 @@ pub struct Record {
     pub lastmod: Option<String>,
     /// This is the record of a sitemap file, not of a page.
     pub sitemap: bool,
+    /// The page answered 304 Not Modified to a conditional request (a recrawl): `fields`,
+    /// `items` and `cut` are the previous pass's, nothing was downloaded.
+    pub not_modified: bool,
+    /// The response's ETag / Last-Modified (2xx and 304 only), for a store that keeps them
+    /// for the next pass. Not part of the record's JSON; filled only when the frontier
+    /// [wants them](crate::Frontier::wants_validators).
+    pub validators: Option<Validators>,
 }
 
 impl Record {
@@ -111,6 +130,9 @@ impl Record {
         }
         if let Some(lastmod) = &self.lastmod {
             m.insert(LASTMOD_COLUMN.into(), Value::from(lastmod.clone()));
+        }
+        if self.not_modified {
+            m.insert(NOT_MODIFIED_COLUMN.into(), Value::from(true));
         }
         m
     }
@@ -162,6 +184,8 @@ impl Record {
             directives: PageDirectives::read_json(m),
             lastmod: text(LASTMOD_COLUMN),
             sitemap: m.get(SITEMAP_COLUMN) == Some(&Value::Bool(true)),
+            not_modified: m.get(NOT_MODIFIED_COLUMN) == Some(&Value::Bool(true)),
+            validators: None,
         })
     }
 }
@@ -256,6 +280,24 @@ pub struct Stats {
     /// Pages whose canonical URL was seen before them, so their fields were not emitted
     /// (with `canonical` on).
     pub canonical_duplicates: u64,
+    /// A recrawl's outcome per page, counted over the whole pass (also the parts an earlier,
+    /// interrupted run of it did); absent for a first crawl.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recrawl: Option<RecrawlCounts>,
+}
+
+/// How the pages of a recrawl compare with the previous pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RecrawlCounts {
+    /// Answered 304 Not Modified: kept from the previous pass without downloading.
+    pub unchanged: u64,
+    /// Known from the previous pass and fetched again (2xx): changed, or the server does not
+    /// answer conditional requests.
+    pub changed: u64,
+    /// Fetched (2xx) and not in the previous pass.
+    pub new: u64,
+    /// Fetched (2xx or 304) in the previous pass, 404 or 410 now.
+    pub gone: u64,
 }
 
 impl Stats {
@@ -378,6 +420,8 @@ mod tests {
             },
             lastmod: Some("2026-11-01".into()),
             sitemap: false,
+            not_modified: true,
+            validators: None,
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
         assert_eq!(record.to_json()["noindex"], Value::Bool(true));
@@ -394,12 +438,15 @@ mod tests {
             record.to_json()["cut"],
             Value::from("more than 10000 links or 4 MiB of links: 7 dropped")
         );
+        assert_eq!(record.to_json()[NOT_MODIFIED_COLUMN], Value::from(true));
         let mut ok = record;
         ok.error = None;
         ok.cut = None;
         ok.directives = PageDirectives::default();
+        ok.not_modified = false;
         assert!(!ok.to_json().contains_key("cut"));
         assert!(!ok.to_json().contains_key("canonical"));
+        assert!(!ok.to_json().contains_key(NOT_MODIFIED_COLUMN));
         assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
         let mut bad = Map::new();
         bad.insert("depth".into(), Value::from(1));

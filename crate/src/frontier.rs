@@ -3,9 +3,10 @@
 //! shared (Redis) store can replace the in-memory one without touching the engine. Adding a
 //! URL is a single "if unseen, mark seen and queue" step, which a shared store can make atomic.
 
-use crate::events::Record;
+use crate::events::{Record, RecrawlCounts};
 use crate::seen::SeenSet;
 use crate::url_norm::fingerprint;
+use crate::validators::Validators;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -36,6 +37,9 @@ pub struct QueuedUrl {
     /// index), not a page: see [`crate::sitemap`]. Its `depth` is how deep in sitemap
     /// indexes it was found (0: robots.txt or the spec).
     pub sitemap: bool,
+    /// The ETag / Last-Modified the previous pass got for this URL (a `--state` recrawl
+    /// sets them when it pops the URL): its request is then conditional.
+    pub validators: Option<Rc<Validators>>,
 }
 
 impl QueuedUrl {
@@ -50,6 +54,7 @@ impl QueuedUrl {
             attempts: 0,
             lastmod: None,
             sitemap: false,
+            validators: None,
         }
     }
 }
@@ -208,6 +213,22 @@ pub trait Frontier {
     /// because no work is left (not cancelled, not stopped by the page limit).
     async fn close(&mut self, drained: bool) {
         let _ = drained;
+    }
+    /// Whether records should carry their response's ETag / Last-Modified
+    /// ([`Record::validators`]): a store that keeps them for a recrawl says yes.
+    fn wants_validators(&self) -> bool {
+        false
+    }
+    /// The record the previous pass kept for the page `url` (a recrawl): a 304 answer to
+    /// the conditional request made from its [`QueuedUrl::validators`] reuses its fields
+    /// and items.
+    async fn previous_record(&mut self, url: &Url) -> Option<Record> {
+        let _ = url;
+        None
+    }
+    /// A recrawl's unchanged/changed/new/gone counts, once [`close`](Frontier::close)d.
+    fn recrawl_counts(&self) -> Option<RecrawlCounts> {
+        None
     }
 }
 
@@ -403,6 +424,7 @@ impl Frontier for MemoryFrontier {
                         attempts: 0,
                         lastmod,
                         sitemap: entry.len.sitemap(),
+                        validators: None,
                     })
                 }
                 _ => debug_assert!(false, "queued URL text does not parse: {text:?}"),

@@ -34,6 +34,7 @@ pub mod sitemap;
 pub mod spec;
 pub mod throttle;
 pub mod url_norm;
+pub mod validators;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_api;
 
@@ -41,11 +42,12 @@ pub use adapters::{PlatformClock, PlatformFetcher};
 pub use cancel::CancelHandle;
 pub use clock::Clock;
 pub use engine::{Crawler, ItemSink};
-pub use events::{Counters, Event, Record, Stats, RECORD_COLUMNS};
+pub use events::{Counters, Event, Record, RecrawlCounts, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 pub use handler::{Follow, Page, PageHandler, PageOutput};
 pub use spec::{CompiledSpec, CrawlSpec, FieldSpec, Scope, SpecError};
+pub use validators::Validators;
 
 /// silk's version, as sent in the default User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

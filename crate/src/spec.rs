@@ -309,7 +309,6 @@ impl CrawlSpec {
                 )));
             }
             if RECORD_COLUMNS.contains(&f.name.as_str())
-                || [ITEMS_COLUMN, crate::events::CUT_COLUMN].contains(&f.name.as_str())
                 || crate::robots_meta::COLUMNS.contains(&f.name.as_str())
                 || crate::events::EXTRA_COLUMNS.contains(&f.name.as_str())
             {

@@ -55,6 +55,10 @@ pub struct ArenaArgs {
     /// sitemap files are served either way.
     #[arg(long)]
     pub sitemaps: bool,
+    /// ETag / Last-Modified and 304s on the ordinary pages, and revisions
+    /// (`/__revision?n=2` changes, removes and adds pages) to test --recrawl.
+    #[arg(long)]
+    pub validators: bool,
 }
 
 /// An origin count: a whole number from 1 to [`silk_arena::MAX_ORIGINS`].
@@ -94,6 +98,7 @@ pub fn run(args: ArenaArgs) -> i32 {
         overload_limit: args.overload.map(|n| n as usize),
         robots_meta: args.robots_meta,
         sitemaps: args.sitemaps,
+        validators: args.validators,
     };
     // One runtime for the servers and Ctrl-C, as `silk bench` measures it: no second runtime
     // (each would have a signal driver of its own) and, with one origin, the accept loop on

@@ -135,12 +135,12 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
     }
 
     if let Some(db) = &args.state {
-        return match SqliteFrontier::open(db, &spec, args.reset, items) {
+        return match SqliteFrontier::open_with(db, &spec, args.reset, items, args.recrawl) {
             Err(e) => exit::usage(&e),
             Ok(sqlite::Opened::Finished { records }) => {
                 eprintln!(
                     "the crawl in {0} has already finished ({records} records): nothing to do. \
-                     `silk export {0} -o FILE` writes its records; --reset starts it over",
+                     `silk export {0} -o FILE` writes its records; --recrawl revisits it; --reset starts it over",
                     db.display()
                 );
                 match args.out {

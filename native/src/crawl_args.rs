@@ -170,6 +170,11 @@ pub struct CrawlArgs {
     /// whose canonical URL was seen first is recorded as a duplicate, without fields.
     #[arg(long)]
     pub canonical: bool,
+    /// With --state: revisit the finished crawl in the file: every page it stored is asked
+    /// again with If-None-Match / If-Modified-Since (a 304 keeps the stored record), new
+    /// links are followed, and the summary counts unchanged, changed, new and gone pages.
+    #[arg(long, requires = "state", conflicts_with = "reset")]
+    pub recrawl: bool,
 }
 
 impl CrawlArgs {

@@ -139,6 +139,12 @@ pub fn summary(stats: &Stats) -> String {
             stats.links_nofollow, stats.canonical_duplicates
         ));
     }
+    if let Some(r) = &stats.recrawl {
+        s.push_str(&format!(
+            "  recrawl: {} unchanged (304), {} changed, {} new, {} gone\n",
+            r.unchanged, r.changed, r.new, r.gone
+        ));
+    }
     if stats.cancelled {
         s.push_str("  cancelled before the end\n");
     }

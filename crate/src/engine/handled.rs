@@ -124,6 +124,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
                     attempts: 0,
                     lastmod: None,
                     sitemap: false,
+                    validators: None,
                 }),
                 _ => self.stats.links_filtered += 1,
             }

@@ -9,6 +9,7 @@ use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 use crate::frontier::QueuedUrl;
 use crate::handler::{Page, PageOutput};
 use crate::robots_meta::PageDirectives;
+use crate::validators::Validators;
 use futures::future::{self, Either, LocalBoxFuture};
 use futures::FutureExt;
 use serde_json::Value;
@@ -44,6 +45,9 @@ pub(super) struct Job {
     pub(super) lastmod: Option<Rc<str>>,
     /// A sitemap file, not a page (see `engine/sitemaps.rs`).
     pub(super) sitemap: bool,
+    /// Before the response: the previous pass's validators, sent as conditional headers on
+    /// the first hop. After a 2xx response (when the store wants them): the response's.
+    pub(super) validators: Option<Rc<Validators>>,
 }
 
 impl Job {
@@ -69,7 +73,14 @@ impl Job {
             directives: PageDirectives::default(),
             lastmod: q.lastmod,
             sitemap: q.sitemap,
+            validators: q.validators,
         }
+    }
+
+    /// The validators the current request carries: only the URL as queued is asked
+    /// conditionally (a redirect target is another resource).
+    pub(super) fn conditional(&self) -> Option<&Validators> {
+        (self.chain.len() == 1).then_some(self.validators.as_deref())?
     }
 }
 

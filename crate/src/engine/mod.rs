@@ -26,6 +26,7 @@
 
 mod handled;
 mod job;
+mod not_modified;
 mod page_directives;
 mod page_outcome;
 mod robots_fetch;
@@ -614,7 +615,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         }
         self.stats.requests += 1;
         job.sent_at = now;
-        let request = self.request_for(&job.url, job.referer.as_deref());
+        let mut request = self.request_for(&job.url, job.referer.as_deref());
+        if let Some(v) = job.conditional() {
+            request.headers.extend(v.conditional_headers());
+        }
         let fetch = match job.sitemap {
             true => self.sitemap_fetch(request),
             false => timed_fetch(&*self.fetcher, &*self.clock, request),
@@ -726,6 +730,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             .iter()
             .map(|h| h.summary())
             .collect();
+        stats.recrawl = self.frontier.recrawl_counts();
         stats.elapsed_ms = self.now_ms();
         stats.pages_per_sec = if stats.elapsed_ms > 0.0 {
             stats.pages as f64 / (stats.elapsed_ms / 1000.0)

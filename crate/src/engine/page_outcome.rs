@@ -10,6 +10,7 @@ use crate::extract::extract;
 use crate::fetch::{ErrorKind, FetchError, FetchResponse};
 use crate::frontier::{Frontier, QueuedUrl};
 use crate::url_norm::parse_link;
+use crate::validators::Validators;
 use serde_json::Value;
 use std::rc::Rc;
 use std::time::Duration;
@@ -56,7 +57,10 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             }
         }
         let status = resp.status;
-        if (300..400).contains(&status) && status != 304 {
+        if status == 304 {
+            return self.not_modified(job, resp).await;
+        }
+        if (300..400).contains(&status) {
             return self.redirect(job, resp).await;
         }
         if (status == 429 || status == 408 || (500..600).contains(&status)) && job.attempt < retries
@@ -155,6 +159,9 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
         if job.sitemap {
             return self.sitemap_fetched(job, resp).await;
         }
+        if self.frontier.wants_validators() {
+            job.validators = Validators::from_response(&resp).map(Rc::new);
+        }
         let content_type = resp.header("content-type");
         if !is_html(content_type, &resp.body) {
             return self
@@ -231,6 +238,12 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             fields = self.null_fields();
         }
         let started_ms = job.started_ms.unwrap_or_else(|| self.now_ms());
+        // Validators describe a page that was served: kept for 2xx (and a 304's, set by
+        // `not_modified`), never for errors or redirects.
+        let validators = match status {
+            Some(200..=299 | 304) => job.validators.as_deref().cloned(),
+            _ => None,
+        };
         Record {
             final_url: (status.is_some() || job.url != *job.requested())
                 .then(|| job.url.to_string()),
@@ -249,6 +262,8 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             directives: job.directives,
             lastmod: job.lastmod.as_deref().map(String::from),
             sitemap: job.sitemap,
+            not_modified: false,
+            validators,
         }
     }
 

@@ -241,6 +241,8 @@ mod tests {
             directives: Default::default(),
             lastmod: None,
             sitemap: false,
+            not_modified: false,
+            validators: None,
         }
     }
 

@@ -422,6 +422,7 @@ fn parse_item(text: &str) -> Option<QueuedUrl> {
             .map_or(0, |n| n.min(u64::from(u32::MAX)) as u32),
         lastmod: v.get("l").and_then(Value::as_str).map(Rc::from),
         sitemap: v.get("s").and_then(Value::as_u64) == Some(1),
+        validators: None,
     })
 }
 

@@ -30,6 +30,7 @@
 //!
 //! `export` and `status` open the file read-only, which WAL allows while a crawl writes.
 
+mod recrawl;
 mod report;
 mod schema;
 mod writer;
@@ -39,12 +40,16 @@ mod tests;
 #[cfg(test)]
 mod tests_hardening;
 #[cfg(test)]
+mod tests_recrawl;
+#[cfg(test)]
 mod tests_sitemaps;
 
 use crate::store::stored_record;
 use rusqlite::Connection;
 use silk::url_norm::fingerprint;
-use silk::{CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RobotsOutcome};
+use silk::{
+    CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RecrawlCounts, RobotsOutcome,
+};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
@@ -75,6 +80,10 @@ pub struct SqliteFrontier {
     writer: Writer,
     /// Held for the whole run: one crawl per state file at a time.
     _lock: File,
+    /// A recrawl (pass 2 or later): the previous pass, for validators and 304s.
+    previous: Option<recrawl::Lookup>,
+    /// A recrawl's counts over the pass, taken when the run closes.
+    recrawl_counts: Option<RecrawlCounts>,
 }
 
 /// What opening a state file found.
@@ -91,23 +100,50 @@ pub enum Opened {
 impl SqliteFrontier {
     /// Opens (or creates) the state in `path` for `spec`, crawled with a page handler if
     /// `handler`. A different spec than the one the file was created with, or a different
-    /// `handler`, is refused unless `reset`, which empties the file first.
+    /// `handler`, is refused unless `reset`, which empties the file first. (Tests; the CLI
+    /// calls [`SqliteFrontier::open_with`].)
+    #[cfg(test)]
     pub fn open(
         path: &Path,
         spec: &CrawlSpec,
         reset: bool,
         handler: bool,
     ) -> Result<Opened, String> {
+        Self::open_with(path, spec, reset, handler, false)
+    }
+
+    /// [`SqliteFrontier::open`], and with `recrawl` a new pass over the finished crawl in
+    /// the file (see [`recrawl`]); an unfinished recrawl pass resumes either way.
+    pub fn open_with(
+        path: &Path,
+        spec: &CrawlSpec,
+        reset: bool,
+        handler: bool,
+        recrawl: bool,
+    ) -> Result<Opened, String> {
         let mut conn = schema::open_for_crawl(path)?;
         let lock = lock_exclusively(path)?;
         schema::migrate(&conn, path)?;
-        let meta = schema::prepare(&mut conn, path, spec, reset, handler)?;
-        let limit_reached = spec.max_pages.is_some_and(|max| meta.records >= max);
+        if recrawl && reset {
+            return Err("--recrawl revisits the crawl in the state file, --reset throws it away: give one of them".into());
+        }
+        let mut meta = schema::prepare(&mut conn, path, spec, reset, handler)?;
+        let mut limit_reached = spec.max_pages.is_some_and(|max| meta.records >= max);
+        if recrawl {
+            recrawl::start_pass(&mut conn, path, meta.finished || limit_reached)?;
+            meta = schema::prepare(&mut conn, path, spec, false, handler)?;
+            limit_reached = spec.max_pages.is_some_and(|max| meta.records >= max);
+        }
         if meta.finished || limit_reached {
             return Ok(Opened::Finished {
                 records: meta.records,
             });
         }
+        let pass = recrawl::pass(&conn).map_err(|e| schema::db_error(path, e))?;
+        let previous = match pass {
+            1 => None,
+            _ => Some(recrawl::Lookup::open(path)?),
+        };
         let loaded = load(&conn, path)?;
         Ok(Opened::Ready(SqliteFrontier {
             memory: loaded.memory,
@@ -120,17 +156,23 @@ impl SqliteFrontier {
             concurrency: spec.concurrency.max(1) as usize,
             writer: Writer::start(conn, path)?,
             _lock: lock,
+            previous,
+            recrawl_counts: None,
         }))
     }
 
     fn complete_op(&mut self, record: &Record, links: Vec<PageRow>) -> Op {
         let json = stored_record(record);
+        let validators = record.validators.as_ref();
         Op::Complete(Completion {
             fp: fingerprint(&record.url),
             status: record.status,
             error_kind: record.error.as_ref().map(|e| e.kind.as_str()),
             json,
             links,
+            final_fp: fingerprint(record.final_url.as_deref().unwrap_or(&record.url)),
+            etag: validators.and_then(|v| v.etag.clone()),
+            last_modified: validators.and_then(|v| v.last_modified.clone()),
         })
     }
 }
@@ -335,6 +377,9 @@ impl Frontier for SqliteFrontier {
                 item.attempts = n;
             }
         }
+        if let (Pop::Url(item), Some(previous)) = (&mut pop, &self.previous) {
+            item.validators = previous.validators(item.url.as_str()).map(Rc::new);
+        }
         pop
     }
 
@@ -438,5 +483,18 @@ impl Frontier for SqliteFrontier {
 
     async fn close(&mut self, drained: bool) {
         self.writer.close(drained).await;
+        self.recrawl_counts = self.previous.as_ref().and_then(recrawl::Lookup::counts);
+    }
+
+    fn wants_validators(&self) -> bool {
+        true
+    }
+
+    async fn previous_record(&mut self, url: &Url) -> Option<Record> {
+        self.previous.as_ref()?.record(url.as_str())
+    }
+
+    fn recrawl_counts(&self) -> Option<RecrawlCounts> {
+        self.recrawl_counts
     }
 }

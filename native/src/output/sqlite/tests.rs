@@ -53,6 +53,8 @@ fn record(path: &str, fields: Vec<(&str, Value)>, items: Vec<Value>) -> Record {
         directives: Default::default(),
         lastmod: None,
         sitemap: false,
+        not_modified: false,
+        validators: None,
     }
 }
 

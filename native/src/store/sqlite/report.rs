@@ -103,6 +103,19 @@ pub fn status(db: &Path) -> Result<String, String> {
     let _ = writeln!(text, "state file: {}", db.display());
     let _ = writeln!(text, "seeds:      {}", spec.seeds.join(" "));
     let _ = writeln!(text, "crawl:      {state}");
+    let pass = super::recrawl::pass(&conn).map_err(err)?;
+    if pass > 1 {
+        let c = super::recrawl::counts(&conn).map_err(err)?;
+        let _ = writeln!(
+            text,
+            "pass:       {pass} (a --recrawl; export writes this pass's records, the previous pass is kept for comparison)"
+        );
+        let _ = writeln!(
+            text,
+            "recrawl:    {} unchanged (304), {} changed, {} new, {} gone",
+            c.unchanged, c.changed, c.new, c.gone
+        );
+    }
     let _ = writeln!(text, "done:       {done}");
     let _ = writeln!(text, "queued:     {queued}");
     if interrupted > 0 {

@@ -15,7 +15,9 @@ use std::path::Path;
 /// smaller version is migrated when a crawl opens it ([`migrate`]).
 /// 2: `pages.priority` and `pages.meta` (a page handler's per-link extras).
 /// 3: `pages.attempts` (poison URLs) and `robots.fetched_ms` (robots.txt expiry).
-/// 4: `pages.lastmod` and `pages.sitemap` (sitemaps: [`sitemap_columns`]).
+/// 4: `pages.lastmod` and `pages.sitemap` (sitemaps: [`sitemap_columns`]); `records.etag`,
+///    `records.last_modified`, `records.final_fp` and the `previous` table (`--recrawl`,
+///    see [`super::recrawl`]).
 pub(super) const SCHEMA_VERSION: i64 = 4;
 /// `PRAGMA application_id` of a silk state file ("silk" in ASCII), so a SQLite file of
 /// something else is recognised and left alone.
@@ -64,7 +66,7 @@ CREATE TABLE hosts (origin TEXT PRIMARY KEY, next_start_ms INTEGER NOT NULL);
 
 const EMPTY_TABLES: &str = "
 DELETE FROM pages; DELETE FROM claims; DELETE FROM records;
-DELETE FROM robots; DELETE FROM hosts; DELETE FROM meta;
+DELETE FROM robots; DELETE FROM hosts; DELETE FROM meta; DELETE FROM previous;
 ";
 
 /// Whether `synchronous=FULL` (each commit survives power loss) rather than NORMAL (a
@@ -169,8 +171,17 @@ fn migrate_tables(conn: &Connection) -> rusqlite::Result<()> {
     if version < 4 {
         steps.push_str(&sitemap_columns(conn)?);
     }
-    steps.push_str(&format!("PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"));
-    conn.execute_batch(&steps)
+    conn.execute_batch(&steps)?;
+    let upgraded = (|| {
+        if version < 4 {
+            super::recrawl::add_recrawl_columns(conn)?;
+        }
+        conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"))
+    })();
+    if upgraded.is_err() {
+        let _ = conn.execute_batch("ROLLBACK;");
+    }
+    upgraded
 }
 
 /// Schema 4 (sitemaps): the statements that add `pages.lastmod` and `pages.sitemap`, each
@@ -276,6 +287,7 @@ pub(super) fn prepare(
     if has_tables == 0 {
         tx.execute_batch(CREATE_TABLES)
             .map_err(|e| db_error(path, e))?;
+        super::recrawl::add_recrawl_columns(&tx).map_err(|e| db_error(path, e))?;
         tx.execute_batch(&format!(
             "PRAGMA application_id={APPLICATION_ID}; PRAGMA user_version={SCHEMA_VERSION};"
         ))
@@ -379,7 +391,7 @@ pub(super) fn count(conn: &Connection, sql: &str) -> rusqlite::Result<u64> {
 }
 
 /// A crawl id unique enough to tell crawls apart: the time in nanoseconds and the pid.
-fn new_crawl_id() -> String {
+pub(super) fn new_crawl_id() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

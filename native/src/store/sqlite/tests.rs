@@ -69,6 +69,8 @@ pub(super) fn record(path: &str, error: Option<ErrorKind>) -> Record {
         directives: Default::default(),
         lastmod: None,
         sitemap: false,
+        not_modified: false,
+        validators: None,
     }
 }
 
@@ -362,7 +364,7 @@ fn priority_and_meta_of_queued_links_survive_a_reopen() {
 }
 
 /// The tables as silk wrote them before schema 2 (no pages.priority, no pages.meta).
-const VERSION_1_TABLES: &str = "
+pub(super) const VERSION_1_TABLES: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE pages (id INTEGER PRIMARY KEY, fp INTEGER NOT NULL UNIQUE, url TEXT NOT NULL,
     depth INTEGER NOT NULL, referer TEXT, done INTEGER NOT NULL DEFAULT 0);

@@ -44,6 +44,10 @@ pub(super) struct Completion {
     pub error_kind: Option<&'static str>,
     pub json: String,
     pub links: Vec<PageRow>,
+    /// The page the record ended on (its final URL, or its URL).
+    pub final_fp: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 /// One change to the state file.
@@ -318,9 +322,18 @@ fn insert_page(tx: &Transaction, row: &PageRow) -> rusqlite::Result<()> {
 /// page's done marker and its new links.
 fn complete(tx: &Transaction, c: &Completion) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT OR IGNORE INTO records (fp, status, error_kind, json) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO records (fp, status, error_kind, json, final_fp, etag, last_modified)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![sql_fp(c.fp), c.status, c.error_kind, c.json])?;
+    .execute(params![
+        sql_fp(c.fp),
+        c.status,
+        c.error_kind,
+        c.json,
+        sql_fp(c.final_fp),
+        c.etag,
+        c.last_modified
+    ])?;
     tx.prepare_cached("UPDATE pages SET done = 1 WHERE fp = ?1")?
         .execute(params![sql_fp(c.fp)])?;
     for link in &c.links {
