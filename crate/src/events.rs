@@ -28,6 +28,14 @@ pub const ITEMS_COLUMN: &str = "items";
 /// only then; see [`crate::extract::budget`]). Not a field name either.
 pub const CUT_COLUMN: &str = "cut";
 
+/// The key under which a record says which HTTP version carried its (last) response, e.g.
+/// "HTTP/1.1" or "HTTP/2": present when an adapter knows it (native), absent for a record
+/// without a response. Not a field name either.
+pub const PROTOCOL_COLUMN: &str = "protocol";
+
+/// The HTTP versions a record's `protocol` can name.
+pub const PROTOCOLS: [&str; 5] = ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"];
+
 /// One URL attempted: fetched (any status) or failed, with its error kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -51,6 +59,9 @@ pub struct Record {
     pub started_ms: f64,
     /// Which concurrency slot carried it (for timelines: one lane per slot).
     pub slot: u32,
+    /// The HTTP version of the response (of the last redirect hop), one of [`PROTOCOLS`],
+    /// if the adapter knows it.
+    pub protocol: Option<&'static str>,
 }
 
 impl Record {
@@ -85,6 +96,9 @@ impl Record {
         if let Some(cut) = &self.cut {
             m.insert(CUT_COLUMN.into(), Value::from(cut.clone()));
         }
+        if let Some(protocol) = self.protocol {
+            m.insert(PROTOCOL_COLUMN.into(), Value::from(protocol));
+        }
         m
     }
 }
@@ -118,7 +132,8 @@ impl Record {
             fields: m
                 .iter()
                 .filter(|(k, _)| {
-                    !RECORD_COLUMNS.contains(&k.as_str()) && *k != ITEMS_COLUMN && *k != CUT_COLUMN
+                    !RECORD_COLUMNS.contains(&k.as_str())
+                        && ![ITEMS_COLUMN, CUT_COLUMN, PROTOCOL_COLUMN].contains(&k.as_str())
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
@@ -130,6 +145,10 @@ impl Record {
             cut: text(CUT_COLUMN),
             started_ms: 0.0,
             slot: 0,
+            protocol: m
+                .get(PROTOCOL_COLUMN)
+                .and_then(Value::as_str)
+                .and_then(|p| PROTOCOLS.into_iter().find(|known| *known == p)),
         })
     }
 }
@@ -298,8 +317,10 @@ mod tests {
             cut: Some("more than 10000 links or 4 MiB of links: 7 dropped".into()),
             started_ms: 0.0,
             slot: 0,
+            protocol: Some("HTTP/2"),
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
+        assert_eq!(record.to_json()["protocol"], Value::from("HTTP/2"));
         assert_eq!(
             record.to_json()["cut"],
             Value::from("more than 10000 links or 4 MiB of links: 7 dropped")
@@ -307,7 +328,9 @@ mod tests {
         let mut ok = record;
         ok.error = None;
         ok.cut = None;
+        ok.protocol = None;
         assert!(!ok.to_json().contains_key("cut"));
+        assert!(!ok.to_json().contains_key("protocol"));
         assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
         let mut bad = Map::new();
         bad.insert("depth".into(), Value::from(1));

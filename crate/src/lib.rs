@@ -42,7 +42,7 @@ pub use events::{Counters, Event, Record, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 pub use handler::{Follow, Page, PageHandler, PageOutput};
-pub use spec::{CompiledSpec, CrawlSpec, FieldSpec, Scope, SpecError};
+pub use spec::{CompiledSpec, CrawlSpec, Credentials, FieldSpec, Scope, SpecError};
 
 /// silk's version, as sent in the default User-Agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

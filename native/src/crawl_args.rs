@@ -146,6 +146,20 @@ pub struct CrawlArgs {
     /// Log every request and error to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Keep no cookie jar: send no cookies and keep none the sites set (Scrapy's
+    /// COOKIES_ENABLED = False). The jar is on by default.
+    #[arg(long, conflicts_with = "cookie")]
+    pub no_cookies: bool,
+
+    /// A cookie for the start URLs' hosts, 'name=value' (repeatable): a logged-in session.
+    /// Never stored (a --state file keeps its name only): a resumed crawl takes it again.
+    #[arg(long = "cookie", value_name = "NAME=VALUE")]
+    pub cookie: Vec<String>,
+
+    /// Speak HTTP/1.1 only: no HTTP/2, which is otherwise used when an https server offers it.
+    #[arg(long)]
+    pub http1_only: bool,
 }
 
 impl CrawlArgs {
@@ -208,6 +222,13 @@ impl CrawlArgs {
         }
         for s in &self.select {
             spec.fields.push(FieldSpec::parse_cli(s)?);
+        }
+        if self.no_cookies {
+            spec.cookies = false;
+        }
+        spec.start_cookies.extend(self.cookie.iter().cloned());
+        if self.http1_only {
+            spec.http1_only = true;
         }
         Ok(spec)
     }

@@ -35,6 +35,8 @@ pub(super) struct Job {
     pub(super) meta: Option<Rc<Value>>,
     /// Which extraction budgets the page reached (the record's `cut`).
     pub(super) cut: Option<String>,
+    /// The HTTP version of the last response (the record's `protocol`).
+    pub(super) protocol: Option<&'static str>,
 }
 
 impl Job {
@@ -56,6 +58,7 @@ impl Job {
             bytes: 0,
             meta: q.meta,
             cut: None,
+            protocol: None,
         }
     }
 }

@@ -57,6 +57,14 @@ export interface CrawlSpec {
    * compiles it and passes the function to `crawl.onPage`.
    */
   code?: string | null;
+  /** Native only: keep a cookie jar (on by default); in the browser the page's own cookie rules apply. */
+  cookies?: boolean;
+  /** Native only (`--cookie`): `name=value` cookies for the start URLs' hosts; refused in the browser. */
+  start_cookies?: string[];
+  /** Browser only: `fetch()`'s credentials mode [default: "omit"]. */
+  credentials?: "omit" | "same-origin" | "include";
+  /** Native only: HTTP/1.1 only, no HTTP/2; the browser picks its own protocol. */
+  http1_only?: boolean;
 }
 
 /** Options of `new Crawl(spec, options)`. */
@@ -85,6 +93,8 @@ export interface CrawlRecord {
   items?: unknown[];
   /** Which extraction budgets the page reached (present only then), e.g. "more than 10000 links or 4 MiB of links: 52113 dropped". */
   cut?: string;
+  /** The HTTP version of the response, e.g. "HTTP/2" (native only: the browser does not say). */
+  protocol?: string;
   /** Field values: a string, an array of strings (`all`), or null when nothing matched. */
   [field: string]: unknown;
 }

@@ -28,8 +28,12 @@
 //!   ([`ROBOTS_MAX_AGE`]); an unreachable verdict (5xx, timeout) is never kept, so a resumed
 //!   crawl asks the server again.
 //!
+//! - The crawl's cookie jar ([`cookies`]): a changed cookie goes with the next record's
+//!   commit, and a resumed crawl starts with the jar of the last durable record.
+//!
 //! `export` and `status` open the file read-only, which WAL allows while a crawl writes.
 
+mod cookies;
 mod report;
 mod schema;
 mod writer;
@@ -41,6 +45,7 @@ mod tests_hardening;
 
 use crate::store::stored_record;
 use rusqlite::Connection;
+use silk::adapters::cookie_jar::CookieJar;
 use silk::url_norm::fingerprint;
 use silk::{CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RobotsOutcome};
 use std::collections::{HashMap, HashSet};
@@ -73,6 +78,10 @@ pub struct SqliteFrontier {
     writer: Writer,
     /// Held for the whole run: one crawl per state file at a time.
     _lock: File,
+    /// The cookies saved by earlier runs, until [`SqliteFrontier::keep_cookies`] takes them.
+    saved_cookies: Vec<String>,
+    /// The crawl's jar, whose changes are written with the records (cookies on).
+    cookies: Option<CookieJar>,
 }
 
 /// What opening a state file found.
@@ -118,7 +127,26 @@ impl SqliteFrontier {
             concurrency: spec.concurrency.max(1) as usize,
             writer: Writer::start(conn, path)?,
             _lock: lock,
+            saved_cookies: loaded.cookies,
+            cookies: None,
         }))
+    }
+
+    /// Keeps `jar` in the file: loads the cookies earlier runs saved into it (returns how
+    /// many), and from now on writes its changes with the records.
+    pub fn keep_cookies(&mut self, jar: CookieJar) -> usize {
+        let restored = jar.restore(std::mem::take(&mut self.saved_cookies));
+        self.cookies = Some(jar);
+        restored
+    }
+
+    /// Sends the jar's changes to the writer, ahead of the op that follows them.
+    fn send_cookie_changes(&mut self) {
+        if let Some(jar) = &self.cookies {
+            for change in jar.take_changes() {
+                self.writer.send(Op::Cookie(change));
+            }
+        }
     }
 
     fn complete_op(&mut self, record: &Record, links: Vec<PageRow>) -> Op {
@@ -141,6 +169,7 @@ struct Loaded {
     robots: HashMap<String, (RobotsOutcome, u64)>,
     attempts: HashMap<u64, u32>,
     host_not_before: HashMap<String, u64>,
+    cookies: Vec<String>,
 }
 
 /// How long a stored robots.txt is used before it is fetched again (Google's cache time,
@@ -189,6 +218,7 @@ fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
     {
         loaded.host_not_before.insert(origin, at.max(0) as u64);
     }
+    loaded.cookies = cookies::load(conn).map_err(err)?;
     Ok(loaded)
 }
 
@@ -359,6 +389,7 @@ impl Frontier for SqliteFrontier {
             }
         }
         self.started.remove(&fingerprint(&record.url));
+        self.send_cookie_changes();
         let op = self.complete_op(record, new_links);
         self.writer.send(op);
         // The engine holds a slot per uncommitted page and waits for `flush` when they
@@ -430,6 +461,7 @@ impl Frontier for SqliteFrontier {
     }
 
     async fn close(&mut self, drained: bool) {
+        self.send_cookie_changes();
         self.writer.close(drained).await;
     }
 }

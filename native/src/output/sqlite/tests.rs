@@ -50,6 +50,7 @@ fn record(path: &str, fields: Vec<(&str, Value)>, items: Vec<Value>) -> Record {
         cut: None,
         started_ms: 0.0,
         slot: 0,
+        protocol: None,
     }
 }
 

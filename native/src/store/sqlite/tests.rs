@@ -66,6 +66,7 @@ pub(super) fn record(path: &str, error: Option<ErrorKind>) -> Record {
         cut: None,
         started_ms: 0.0,
         slot: 0,
+        protocol: None,
     }
 }
 

@@ -10,6 +10,7 @@
 //! record before the claim of its redirect target.
 
 use super::schema::{db_error, mark_finished, sql_fp};
+use silk::adapters::cookie_jar::CookieChange;
 use futures::channel::{mpsc as async_mpsc, oneshot};
 use futures::StreamExt;
 use rusqlite::{params, Connection, Transaction};
@@ -67,6 +68,8 @@ pub(super) enum Op {
         origin: String,
         at_ms: u64,
     },
+    /// A cookie of the crawl's jar changed (saved, or gone).
+    Cookie(CookieChange),
     /// Commit everything before it (and the finished flag if `finished`), then stop.
     Close {
         finished: bool,
@@ -270,6 +273,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Op>) -> rusqlite::Result<Commi
                 )?
                 .execute(params![origin, at_ms as i64])?;
             }
+            Op::Cookie(change) => super::cookies::apply(&tx, &change)?,
             Op::Close {
                 finished,
                 done: waiter,
