@@ -42,6 +42,8 @@
 //! | `/faults/utf8-bom` | UTF-8 with a BOM, header says `charset=ISO-8859-1` |
 //! | `/faults/not-html` | `application/json` with link-like strings (`/faults/json-link`, a 404) |
 //! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
+//! | `/login`, `/account/...`, `/cookies/echo` | session pages setting and checking cookies (not linked; see [`cookies`]) |
+//! | `/zstd` | a page sent with `Content-Encoding: zstd`, or 406 without `Accept-Encoding: zstd` (not linked) |
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
@@ -56,6 +58,7 @@ mod body;
 mod calendar;
 mod config;
 mod control;
+pub mod cookies;
 mod faults;
 mod pages;
 mod prng;
@@ -63,6 +66,7 @@ mod reply;
 mod server;
 mod site;
 mod stats;
+pub mod zstd_page;
 
 pub use arena::Arena;
 pub use body::BoxBody;

@@ -5,6 +5,8 @@
 //!   ignored, at most [`MAX_SET_COOKIES_PER_RESPONSE`] are read from one response, a domain
 //!   keeps at most [`MAX_COOKIES_PER_DOMAIN`] and the jar [`MAX_COOKIES`] (RFC 6265 6.1's
 //!   minimums; past them new cookies are ignored, updates still apply);
+//! - `Secure` cookies only over https, loopback included (RFC 6265 5.4 step 1;
+//!   `cookie_store`, like browsers, treats `http://localhost` and `127.0.0.1` as secure);
 //! - no supercookies: without a public suffix list, a `Domain` attribute above the request
 //!   host's registrable domain (`Domain=com`, `Domain=co.uk`, see
 //!   [`crate::scope::registrable_domain`]) makes the cookie ignored, as does a `Domain` that
@@ -125,7 +127,7 @@ impl CookieJar {
     pub fn header_for(&self, url: &Url) -> Option<String> {
         let jar = self.lock();
         let mut header = String::new();
-        for (name, value) in jar.store.get_request_values(url) {
+        for (name, value) in request_values(&jar.store, url) {
             if !header.is_empty() {
                 header.push_str("; ");
             }
@@ -234,9 +236,7 @@ impl CookieJar {
     /// The names of the unexpired cookies a request to `url` would carry (never values).
     pub fn names_for(&self, url: &Url) -> Vec<String> {
         let jar = self.lock();
-        let mut names: Vec<String> = jar
-            .store
-            .get_request_values(url)
+        let mut names: Vec<String> = request_values(&jar.store, url)
             .map(|(n, _)| n.to_string())
             .collect();
         names.sort();
@@ -266,6 +266,20 @@ impl Jar {
             .count();
         total < MAX_COOKIES && in_domain < MAX_COOKIES_PER_DOMAIN
     }
+}
+
+/// The (name, value) pairs a request to `url` carries: `cookie_store`'s matches, less the
+/// `Secure` cookies unless the URL is https.
+fn request_values<'a>(
+    store: &'a CookieStore,
+    url: &Url,
+) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    let https = url.scheme() == "https";
+    store
+        .matches(url)
+        .into_iter()
+        .filter(move |c| https || c.secure() != Some(true))
+        .map(|c| c.name_value())
 }
 
 /// Whether a cookie's `Domain` attribute (if any) is one a crawler accepts from `url`: see
@@ -371,8 +385,16 @@ mod tests {
         );
         assert_eq!(jar.names_for(&u("http://b.shop.co.uk/")), ["ok"]);
         assert!(jar.names_for(&u("http://other.co.uk/")).is_empty());
-        set(&jar, "http://127.0.0.1:8080/", &["ip=1; Domain=0.0.1", "plain=1"]);
-        assert_eq!(jar.names_for(&u("http://127.0.0.1:9090/x")), ["plain"]);
+        set(
+            &jar,
+            "http://127.0.0.1:8080/",
+            &["ip=1; Domain=0.0.1", "plain=1", "sec=1; Secure"],
+        );
+        assert_eq!(
+            jar.names_for(&u("http://127.0.0.1:9090/x")),
+            ["plain"],
+            "no Secure cookie over http, loopback included"
+        );
     }
 
     #[test]
