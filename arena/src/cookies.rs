@@ -101,7 +101,10 @@ fn names_html(cookies: &[(&str, &str)]) -> String {
     let mut names: Vec<&str> = cookies
         .iter()
         .map(|(n, _)| *n)
-        .filter(|n| n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        .filter(|n| {
+            n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
         .collect();
     names.sort_unstable();
     format!("<p class=\"cookies\">{}</p>", names.join(" "))

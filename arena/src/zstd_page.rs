@@ -31,8 +31,11 @@ fn compressed() -> &'static [u8] {
 
 pub(crate) fn respond(headers: &RequestHeaders) -> Response<BoxBody> {
     let accepts = headers.get("accept-encoding").is_some_and(|a| {
-        a.split(',')
-            .any(|c| c.split(';').next().is_some_and(|c| c.trim().eq_ignore_ascii_case("zstd")))
+        a.split(',').any(|c| {
+            c.split(';')
+                .next()
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("zstd"))
+        })
     });
     if !accepts {
         return reply::html(

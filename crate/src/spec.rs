@@ -365,7 +365,9 @@ pub fn parse_start_cookie(text: &str) -> Result<(&str, &str), SpecError> {
     // RFC 6265 4.1.1: the name is a token; the value is cookie-octets, or them quoted.
     let separator = |b: u8| b"()<>@,;:\\\"/[]?={} \t".contains(&b);
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !separator(b)) {
-        return Err(bad("has no valid name (letters, digits and !#$%&'*+-.^_`|~ only)"));
+        return Err(bad(
+            "has no valid name (letters, digits and !#$%&'*+-.^_`|~ only)",
+        ));
     }
     let unquoted = value
         .strip_prefix('"')

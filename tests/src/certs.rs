@@ -78,4 +78,3 @@ pub fn make_certificates(dir: &Path) {
         ],
     );
 }
-

@@ -106,7 +106,9 @@ impl CookieJar {
                 let key = jar
                     .store
                     .iter_any()
-                    .find(|c| c.name() == name && c.domain.matches(&url) && String::from(&c.path) == "/")
+                    .find(|c| {
+                        c.name() == name && c.domain.matches(&url) && String::from(&c.path) == "/"
+                    })
                     .map(key_of);
                 if let Some(key) = key {
                     jar.given.push((key, value.to_string()));
@@ -184,11 +186,9 @@ impl CookieJar {
             .iter()
             .filter_map(|((d, p, n), _)| jar.store.get_any(d, p, n).cloned())
             .collect();
-        jar.store = CookieStore::from_cookies(
-            loaded.into_iter().chain(given).map(Ok::<_, ()>),
-            false,
-        )
-        .unwrap_or_default();
+        jar.store =
+            CookieStore::from_cookies(loaded.into_iter().chain(given).map(Ok::<_, ()>), false)
+                .unwrap_or_default();
         jar.changes.get_or_insert_with(BTreeSet::new);
         count
     }
@@ -254,9 +254,8 @@ impl Jar {
         let mut total = self.store.iter_any().count();
         if total >= MAX_COOKIES {
             let live: Vec<Cookie<'static>> = self.store.iter_unexpired().cloned().collect();
-            self.store =
-                CookieStore::from_cookies(live.into_iter().map(Ok::<_, ()>), false)
-                    .unwrap_or_default();
+            self.store = CookieStore::from_cookies(live.into_iter().map(Ok::<_, ()>), false)
+                .unwrap_or_default();
             total = self.store.iter_any().count();
         }
         let in_domain = self
@@ -411,7 +410,10 @@ mod tests {
         assert_eq!(jar.len(), MAX_COOKIES_PER_DOMAIN, "per-domain cap");
         // An update of a kept cookie still applies at the cap.
         set(&jar, "http://h.test/", &["c0=new"]);
-        assert!(jar.header_for(&u("http://h.test/")).unwrap().contains("c0=new"));
+        assert!(jar
+            .header_for(&u("http://h.test/"))
+            .unwrap()
+            .contains("c0=new"));
         for bad in [&b"\xff\xfe=1"[..], b"", b";;;", b"=novalue"] {
             jar.store_from(&u("http://h.test/"), std::iter::once(bad));
         }
@@ -429,7 +431,11 @@ mod tests {
         assert!(jar.header_for(&u("http://other.test/")).is_none());
         jar.track_changes();
         // The site echoes the same value: still the user's secret, not saved.
-        set(&jar, "http://site.test/", &["sid=SECRET; Path=/", "pref=dark"]);
+        set(
+            &jar,
+            "http://site.test/",
+            &["sid=SECRET; Path=/", "pref=dark"],
+        );
         let changes = jar.take_changes();
         assert_eq!(changes.len(), 2);
         for c in &changes {
@@ -467,10 +473,7 @@ mod tests {
         let seeds = ["http://site.test/".to_string()];
         let resumed = CookieJar::new(&seeds, &["lang=fr".to_string()]).unwrap();
         assert_eq!(resumed.restore(saved.iter().cloned()), 1);
-        assert_eq!(
-            resumed.names_for(&u("http://site.test/a")),
-            ["lang", "sid"]
-        );
+        assert_eq!(resumed.names_for(&u("http://site.test/a")), ["lang", "sid"]);
         assert_eq!(resumed.restore(["not json".to_string()]), 0);
         assert_eq!(resumed.names_for(&u("http://site.test/a")), ["lang"]);
     }

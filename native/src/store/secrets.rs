@@ -105,8 +105,16 @@ mod tests {
         let stored = spec_for_storage(&spec);
         let text = serde_json::to_string(&stored).unwrap();
         for secret in [
-            "abc", "s=1", "\"k\"", "\"t\"", "Basic", "p%40ss", "user:", "me:pw",
-            "Cookie-Secret", "= fr",
+            "abc",
+            "s=1",
+            "\"k\"",
+            "\"t\"",
+            "Basic",
+            "p%40ss",
+            "user:",
+            "me:pw",
+            "Cookie-Secret",
+            "= fr",
         ] {
             assert!(!text.contains(secret), "{secret} stored in {text}");
         }

@@ -10,10 +10,10 @@
 //! record before the claim of its redirect target.
 
 use super::schema::{db_error, mark_finished, sql_fp};
-use silk::adapters::cookie_jar::CookieChange;
 use futures::channel::{mpsc as async_mpsc, oneshot};
 use futures::StreamExt;
 use rusqlite::{params, Connection, Transaction};
+use silk::adapters::cookie_jar::CookieChange;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
