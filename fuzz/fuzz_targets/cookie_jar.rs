@@ -2,7 +2,7 @@
 //!
 //! Input: lines; the first byte picks the response URL (http or https, a domain, a
 //! subdomain, an IP, a path), every line is one `Set-Cookie` value (bytes, not necessarily
-//! UTF-8), stored as one response, in chunks of 8 lines (8 responses).
+//! UTF-8); each run of 8 lines is one response.
 //! Checks: no panic; the cap holds (at most `MAX_COOKIES` cookies; the per-domain cap is
 //! the unit tests' job); a `Cookie` header never carries CR, LF or NUL
 //! (no header injection) and names exactly the cookies `names_for` lists; the saved

@@ -79,6 +79,18 @@ fn https_crawls_speak_http2_unless_told_not_to() {
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["error"]["kind"], "tls", "{}", records[0]);
     assert!(records[0].get("protocol").is_none(), "{}", records[0]);
+
+    // A CA file that holds no certificate is a usage error naming the variable.
+    let empty = tmp.path("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let o = Command::new(silk_bin())
+        .args(["crawl", &site, "--quiet"])
+        .env("SSL_CERT_FILE", &empty)
+        .env_remove("SSL_CERT_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SSL_CERT_FILE"), "{}", stderr(&o));
 }
 
 #[test]
