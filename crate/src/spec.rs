@@ -679,6 +679,52 @@ mod tests {
     }
 
     #[test]
+    fn start_cookies_are_checked_without_showing_their_values() {
+        assert_eq!(parse_start_cookie("sid=abc123"), Ok(("sid", "abc123")));
+        assert_eq!(parse_start_cookie(" a = \"b c\" ").ok(), None);
+        assert_eq!(
+            parse_start_cookie("t=\"quoted\"").ok(),
+            Some(("t", "\"quoted\""))
+        );
+        for (bad, why) in [
+            ("novalue", "has no `=`"),
+            ("=Hunter2", "no valid name"),
+            ("s id=Hunter2", "no valid name"),
+            ("sid=Hunter2;x", "semicolon"),
+            ("sid=Hunter2\r\nX: y", "semicolon"),
+        ] {
+            let e = spec_with(|s| s.start_cookies = vec![bad.into()])
+                .compile()
+                .unwrap_err();
+            assert!(e.message.contains(why), "{bad:?}: {}", e.message);
+            assert!(e.message.contains("--cookie 'name=value'"), "{}", e.message);
+            assert!(!e.message.contains("Hunter2"), "{}", e.message);
+        }
+        let e = spec_with(|s| {
+            s.start_cookies = vec!["sid=1".into()];
+            s.cookies = false;
+        })
+        .compile()
+        .unwrap_err();
+        assert!(e.message.contains("--no-cookies"), "{}", e.message);
+        let e = spec_with(|s| s.start_cookies = vec!["a=1".into(); MAX_START_COOKIES + 1])
+            .compile()
+            .unwrap_err();
+        assert!(e.message.contains("at most 50"), "{}", e.message);
+        let e = spec_with(|s| s.fields.push(FieldSpec::parse_cli("protocol=h1").unwrap()))
+            .compile()
+            .unwrap_err();
+        assert!(e.message.contains("clashes"), "{}", e.message);
+        let spec = CrawlSpec::from_json(
+            r#"{"seeds": ["http://a/"], "credentials": "same-origin", "http1_only": true}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.credentials, Credentials::SameOrigin);
+        assert!(spec.http1_only && spec.cookies);
+        assert!(CrawlSpec::from_json(r#"{"seeds": [], "credentials": "all"}"#).is_err());
+    }
+
+    #[test]
     fn json_round_trip() {
         let s = spec_with(|s| {
             s.fields.push(FieldSpec::parse_cli("t=title").unwrap());

@@ -100,7 +100,8 @@ impl CookieJar {
                     .build();
                 if jar.store.insert_raw(&raw, &url).is_err() {
                     return Err(SpecError::new(format!(
-                        "cookie `{name}=...` cannot be set for {url}: write --cookie 'name=value'"
+                        "cookie `{name}=...` cannot be set for {}: write --cookie 'name=value'",
+                        url.host_str().unwrap_or("the start URL")
                     )));
                 }
                 let key = jar
