@@ -52,7 +52,10 @@ fuzz_target!(|data: &[u8]| {
         let mut again = restored.names_for(url);
         sent.sort();
         again.sort();
-        assert_eq!(sent, again, "a restored jar sends what the jar sent to {url}");
+        assert_eq!(
+            sent, again,
+            "a restored jar sends what the jar sent to {url}"
+        );
         assert_eq!(
             header.as_deref().map(|h| h.split("; ").count()),
             (!sent.is_empty()).then_some(sent.len())
