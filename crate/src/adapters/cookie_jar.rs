@@ -1,6 +1,8 @@
 //! The native crawl's cookie jar: RFC 6265 storage and matching (domain, path, Secure,
 //! HttpOnly, Expires/Max-Age) by the maintained `cookie_store` crate, with what a crawler
 //! needs around it:
+//! - a cookie whose name or value holds a control byte (NUL, CR, tab...) is ignored: it
+//!   could not be sent back in a valid `Cookie` header;
 //! - caps, since `Set-Cookie` is hostile input: a cookie over [`MAX_COOKIE_BYTES`] is
 //!   ignored, at most [`MAX_SET_COOKIES_PER_RESPONSE`] are read from one response, a domain
 //!   keeps at most [`MAX_COOKIES_PER_DOMAIN`] and the jar [`MAX_COOKIES`] (RFC 6265 6.1's
@@ -155,7 +157,9 @@ impl CookieJar {
             let Ok(cookie) = Cookie::parse(text, url) else {
                 continue;
             };
-            if !domain_allowed(&cookie, url) {
+            let (name, value) = cookie.name_value();
+            if has_control_bytes(name) || has_control_bytes(value) || !domain_allowed(&cookie, url)
+            {
                 continue;
             }
             let key = key_of(&cookie);
@@ -280,6 +284,11 @@ fn request_values<'a>(
         .into_iter()
         .filter(move |c| https || c.secure() != Some(true))
         .map(|c| c.name_value())
+}
+
+/// RFC 6265 4.1.1 leaves control bytes out of names and values; a header cannot carry them.
+fn has_control_bytes(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20 || b == 0x7f)
 }
 
 /// Whether a cookie's `Domain` attribute (if any) is one a crawler accepts from `url`: see
@@ -415,10 +424,35 @@ mod tests {
             .header_for(&u("http://h.test/"))
             .unwrap()
             .contains("c0=new"));
-        for bad in [&b"\xff\xfe=1"[..], b"", b";;;", b"=novalue"] {
+        for bad in [
+            &b"\xff\xfe=1"[..],
+            b"",
+            b";;;",
+            b"=novalue",
+            b"c=3\0\0\x05",
+            b"c=a\rb",
+            b"c\x7f=1",
+        ] {
             jar.store_from(&u("http://h.test/"), std::iter::once(bad));
         }
         assert_eq!(jar.len(), MAX_COOKIES_PER_DOMAIN);
+    }
+
+    #[test]
+    fn control_bytes_make_a_cookie_ignored() {
+        // Found by the cookie_jar fuzz target: a NUL in a value made an invalid header.
+        let jar = CookieJar::new(&[], &[]).unwrap();
+        for bad in [
+            &b"c=3\0\0\x05; Path=/"[..],
+            b"c=a\rb",
+            b"c\x7f=1",
+            b"c=a\tb",
+        ] {
+            jar.store_from(&u("http://h.test/"), std::iter::once(bad));
+        }
+        assert!(jar.is_empty(), "{:?}", jar.header_for(&u("http://h.test/")));
+        set(&jar, "http://h.test/", &["ok=caf\u{e9}"]);
+        assert_eq!(jar.names_for(&u("http://h.test/")), ["ok"]);
     }
 
     #[test]
