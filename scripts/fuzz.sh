@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs silk's cargo-fuzz targets (fuzz/): scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# Defaults: 60 s per target, all targets (url_norm robots fast_extract decode sitemap validators). Installs
+# Defaults: 60 s per target, all targets (url_norm robots fast_extract decode sitemap validators cookie_jar). Installs
 # nightly and cargo-fuzz if missing. Each target first replays its fixed crash inputs
 # (fuzz/regressions/TARGET/*, not open/), then fuzzes a scratch corpus (fuzz/corpus/TARGET,
 # git-ignored) seeded from the committed fuzz/seeds/TARGET. Prints the executions per
@@ -12,7 +12,7 @@ set -euo pipefail
 secs="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(url_norm robots fast_extract decode sitemap validators)
+[ ${#targets[@]} -gt 0 ] || targets=(url_norm robots fast_extract decode sitemap validators cookie_jar)
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 # FUZZ_TARGET_DIR: where cargo-fuzz builds (default fuzz/target).

@@ -356,6 +356,12 @@ impl Arena {
                 None => not_found(),
             };
         }
+        if let Some(resp) = crate::cookies::respond(path, headers) {
+            return Ok(resp);
+        }
+        if path == "/zstd" {
+            return Ok(crate::zstd_page::respond(headers));
+        }
         if path.starts_with("/gone/") {
             return Ok(reply::html(StatusCode::NOT_FOUND, pages::gone(path)));
         }

@@ -43,7 +43,7 @@ impl RequestHeaders {
         }
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.all
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))

@@ -56,6 +56,8 @@
 //! | `/meta/...` | with [`ArenaConfig::robots_meta`] only: robots meta tags, `X-Robots-Tag`, canonical links (see `robots_meta.rs`) |
 //! | `/calendar/{y}/{m}` | the endless calendar trap (faults on; linked from `/`) |
 //! | `/sitemap.xml`, `/sitemaps/...`, `/unlisted/{n}` | sitemaps (index, plain, gzip, text) and pages only they list; robots.txt names the index with `sitemaps` on (see `sitemaps.rs`) |
+//! | `/login`, `/account/...`, `/cookies/echo` | session pages setting and checking cookies (not linked; see [`cookies`]) |
+//! | `/zstd` | a page sent with `Content-Encoding: zstd`, or 406 without `Accept-Encoding: zstd` (not linked) |
 //! | `/__stats`, `/__pages`, `/__fetched`, `/__config` | JSON: counters, expected pages, fetch counts, config |
 //! | `/__reset` | zero the counters (GET or POST); answers the counters before the reset |
 //! | `/__latency?ms=N` | change the latency (GET or POST), N from 0 to 10000 ([`MAX_LATENCY_MS`]) |
@@ -74,6 +76,7 @@ mod body;
 mod calendar;
 mod config;
 mod control;
+pub mod cookies;
 mod faults;
 mod films;
 mod films_pages;
@@ -88,6 +91,7 @@ mod site;
 mod sitemaps;
 mod stats;
 mod validators;
+pub mod zstd_page;
 
 pub use arena::Arena;
 pub use body::BoxBody;

@@ -43,6 +43,14 @@ pub const LASTMOD_COLUMN: &str = "lastmod";
 /// field name either.
 pub const NOT_MODIFIED_COLUMN: &str = "not_modified";
 
+/// The key under which a record says which HTTP version carried its (last) response, e.g.
+/// "HTTP/1.1" or "HTTP/2": present when an adapter knows it (native), absent for a record
+/// without a response. Not a field name either.
+pub const PROTOCOL_COLUMN: &str = "protocol";
+
+/// The HTTP versions a record's `protocol` can name.
+pub const PROTOCOLS: [&str; 5] = ["HTTP/0.9", "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3"];
+
 /// The keys a record has beside the standard columns and the fields, when they carry
 /// something. Field names may not clash with these either.
 pub const EXTRA_COLUMNS: &[&str] = &[
@@ -51,6 +59,7 @@ pub const EXTRA_COLUMNS: &[&str] = &[
     SITEMAP_COLUMN,
     LASTMOD_COLUMN,
     NOT_MODIFIED_COLUMN,
+    PROTOCOL_COLUMN,
 ];
 
 /// One URL attempted: fetched (any status) or failed, with its error kind.
@@ -90,6 +99,9 @@ pub struct Record {
     /// for the next pass. Not part of the record's JSON; filled only when the frontier
     /// [wants them](crate::Frontier::wants_validators).
     pub validators: Option<Validators>,
+    /// The HTTP version of the response (of the last redirect hop), one of [`PROTOCOLS`],
+    /// if the adapter knows it.
+    pub protocol: Option<&'static str>,
 }
 
 impl Record {
@@ -133,6 +145,9 @@ impl Record {
         }
         if self.not_modified {
             m.insert(NOT_MODIFIED_COLUMN.into(), Value::from(true));
+        }
+        if let Some(protocol) = self.protocol {
+            m.insert(PROTOCOL_COLUMN.into(), Value::from(protocol));
         }
         m
     }
@@ -186,6 +201,10 @@ impl Record {
             sitemap: m.get(SITEMAP_COLUMN) == Some(&Value::Bool(true)),
             not_modified: m.get(NOT_MODIFIED_COLUMN) == Some(&Value::Bool(true)),
             validators: None,
+            protocol: m
+                .get(PROTOCOL_COLUMN)
+                .and_then(Value::as_str)
+                .and_then(|p| PROTOCOLS.into_iter().find(|known| *known == p)),
         })
     }
 }
@@ -422,12 +441,14 @@ mod tests {
             sitemap: false,
             not_modified: true,
             validators: None,
+            protocol: Some("HTTP/2"),
         };
         assert_eq!(Record::from_json(&record.to_json()), Ok(record.clone()));
         assert_eq!(record.to_json()["noindex"], Value::Bool(true));
         assert!(!record.to_json().contains_key("nofollow"));
         assert_eq!(record.to_json()["lastmod"], Value::from("2026-11-01"));
         assert!(!record.to_json().contains_key("sitemap"));
+        assert_eq!(record.to_json()["protocol"], Value::from("HTTP/2"));
         let mut sitemap = record.clone();
         sitemap.sitemap = true;
         sitemap.lastmod = None;
@@ -444,9 +465,11 @@ mod tests {
         ok.cut = None;
         ok.directives = PageDirectives::default();
         ok.not_modified = false;
+        ok.protocol = None;
         assert!(!ok.to_json().contains_key("cut"));
         assert!(!ok.to_json().contains_key("canonical"));
         assert!(!ok.to_json().contains_key(NOT_MODIFIED_COLUMN));
+        assert!(!ok.to_json().contains_key("protocol"));
         assert_eq!(Record::from_json(&ok.to_json()), Ok(ok));
         let mut bad = Map::new();
         bad.insert("depth".into(), Value::from(1));

@@ -32,6 +32,9 @@ pub struct FetchResponse {
     /// Lower-case header names.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The HTTP version that carried the response ("HTTP/1.1", "HTTP/2", one of
+    /// [`crate::events::PROTOCOLS`]), if the adapter knows it (the native one does).
+    pub protocol: Option<&'static str>,
 }
 
 impl FetchResponse {

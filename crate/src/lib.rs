@@ -46,7 +46,7 @@ pub use events::{Counters, Event, Record, RecrawlCounts, Stats, RECORD_COLUMNS};
 pub use fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 pub use frontier::{Frontier, MemoryFrontier, Pop, QueuedUrl, RobotsOutcome};
 pub use handler::{Follow, Page, PageHandler, PageOutput};
-pub use spec::{CompiledSpec, CrawlSpec, FieldSpec, Scope, SpecError};
+pub use spec::{CompiledSpec, CrawlSpec, Credentials, FieldSpec, Scope, SpecError};
 pub use validators::Validators;
 
 /// silk's version, as sent in the default User-Agent.

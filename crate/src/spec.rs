@@ -7,7 +7,7 @@
 //! Setting names follow Scrapy's where one exists (`CONCURRENT_REQUESTS` is `concurrency`,
 //! `CONCURRENT_REQUESTS_PER_DOMAIN` is `per_host`, `DOWNLOAD_DELAY` is `delay_ms`).
 
-use crate::events::{ITEMS_COLUMN, RECORD_COLUMNS};
+use crate::events::RECORD_COLUMNS;
 use regex_lite::Regex;
 use scraper::Selector;
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,25 @@ impl std::str::FromStr for Scope {
         }
     }
 }
+
+/// The browser's `fetch()` credentials mode (`RequestInit.credentials`): whether the page's
+/// own cookies for the crawled site are sent and stored. The native crawler ignores it (it
+/// keeps its own jar, see [`CrawlSpec::cookies`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credentials {
+    /// No cookies either way (the default: a crawl is anonymous unless asked).
+    #[default]
+    Omit,
+    /// The browser's cookies for the page's own origin only.
+    SameOrigin,
+    /// The browser's cookies for any site (a cross-origin site must answer with
+    /// `Access-Control-Allow-Credentials: true` and its own origin, not `*`).
+    Include,
+}
+
+/// At most this many `start_cookies`.
+pub const MAX_START_COOKIES: usize = 50;
 
 /// One field to extract from every HTML page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +189,18 @@ pub struct CrawlSpec {
     /// the largest); the rest are not read and the sitemap's record says so (`cut`).
     #[serde(skip_serializing_if = "is_default_sitemap_max_urls")]
     pub sitemap_max_urls: u32,
+    /// Native only: keep a cookie jar for the crawl (RFC 6265; Scrapy's COOKIES_ENABLED), on
+    /// by default: cookies the sites set are sent back to them. `--no-cookies` turns it off.
+    pub cookies: bool,
+    /// Native only: cookies sent to the start URLs' hosts from the first request on,
+    /// `name=value` each (`--cookie`, a logged-in session). They are secrets: a stored spec
+    /// keeps their names only, and the jar saved in a `--state` file never holds them.
+    pub start_cookies: Vec<String>,
+    /// Browser only: `fetch()`'s credentials mode (the page's own cookie rules apply).
+    pub credentials: Credentials,
+    /// Native only: speak HTTP/1.1 only, never HTTP/2 (which is otherwise used when an https
+    /// server offers it through ALPN).
+    pub http1_only: bool,
 }
 
 fn is_default_sitemap_max_urls(n: &u32) -> bool {
@@ -207,6 +238,10 @@ impl Default for CrawlSpec {
             sitemaps: false,
             sitemap_urls: Vec::new(),
             sitemap_max_urls: crate::sitemap::MAX_URLS as u32,
+            cookies: true,
+            start_cookies: Vec::new(),
+            credentials: Credentials::Omit,
+            http1_only: false,
         }
     }
 }
@@ -294,6 +329,7 @@ impl CrawlSpec {
                 )));
             }
         }
+        check_start_cookies(self)?;
         let allow = compile_regexes("allow", &self.allow)?;
         let deny = compile_regexes("deny", &self.deny)?;
         let follow = match &self.follow {
@@ -313,10 +349,10 @@ impl CrawlSpec {
                 || crate::events::EXTRA_COLUMNS.contains(&f.name.as_str())
             {
                 return Err(SpecError::new(format!(
-                    "field name `{}` clashes with a standard record column ({}, {ITEMS_COLUMN}, {}, {}): pick another name",
+                    "field name `{}` clashes with a standard record column ({}, {}, {}): pick another name",
                     f.name,
                     RECORD_COLUMNS.join(", "),
-                    crate::events::CUT_COLUMN,
+                    crate::events::EXTRA_COLUMNS.join(", "),
                     crate::robots_meta::COLUMNS.join(", ")
                 )));
             }
@@ -369,6 +405,72 @@ impl CrawlSpec {
             })
             .collect()
     }
+}
+
+/// Splits a `name=value` start cookie, or says what is wrong with it.
+pub fn parse_start_cookie(text: &str) -> Result<(&str, &str), SpecError> {
+    let bad = |why: &str| {
+        SpecError::new(format!(
+            "cookie `{}` {why}: write --cookie 'name=value', e.g. --cookie 'sid=abc123'",
+            secret_free(text)
+        ))
+    };
+    let Some((name, value)) = text.split_once('=') else {
+        return Err(bad("has no `=`"));
+    };
+    let (name, value) = (name.trim(), value.trim());
+    // RFC 6265 4.1.1: the name is a token; the value is cookie-octets, or them quoted.
+    let separator = |b: u8| b"()<>@,;:\\\"/[]?={} \t".contains(&b);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !separator(b)) {
+        return Err(bad(
+            "has no valid name (letters, digits and !#$%&'*+-.^_`|~ only)",
+        ));
+    }
+    let unquoted = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    if !unquoted
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\'))
+    {
+        return Err(bad(
+            "has a value with a space, quote, comma, semicolon, backslash or non-ASCII byte",
+        ));
+    }
+    Ok((name, value))
+}
+
+/// A start cookie as an error message may show it: the name only.
+fn secret_free(text: &str) -> String {
+    match text.split_once('=') {
+        Some((name, _)) => format!("{}=...", name.trim()),
+        None if text.chars().count() > 40 => {
+            format!("{}...", text.chars().take(40).collect::<String>())
+        }
+        None => text.to_string(),
+    }
+}
+
+fn check_start_cookies(spec: &CrawlSpec) -> Result<(), SpecError> {
+    if spec.start_cookies.is_empty() {
+        return Ok(());
+    }
+    if !spec.cookies {
+        return Err(SpecError::new(
+            "start cookies (--cookie) need the cookie jar: remove --no-cookies (`cookies: false`)",
+        ));
+    }
+    if spec.start_cookies.len() > MAX_START_COOKIES {
+        return Err(SpecError::new(format!(
+            "{} start cookies (--cookie): give at most {MAX_START_COOKIES}",
+            spec.start_cookies.len()
+        )));
+    }
+    for c in &spec.start_cookies {
+        parse_start_cookie(c)?;
+    }
+    Ok(())
 }
 
 fn strip_serde_position(msg: &str) -> &str {
@@ -679,6 +781,52 @@ mod tests {
             s.sitemap_max_urls = 10;
         });
         assert_eq!(CrawlSpec::from_json(&on.to_json_pretty()).unwrap(), on);
+    }
+
+    #[test]
+    fn start_cookies_are_checked_without_showing_their_values() {
+        assert_eq!(parse_start_cookie("sid=abc123"), Ok(("sid", "abc123")));
+        assert_eq!(parse_start_cookie(" a = \"b c\" ").ok(), None);
+        assert_eq!(
+            parse_start_cookie("t=\"quoted\"").ok(),
+            Some(("t", "\"quoted\""))
+        );
+        for (bad, why) in [
+            ("novalue", "has no `=`"),
+            ("=Hunter2", "no valid name"),
+            ("s id=Hunter2", "no valid name"),
+            ("sid=Hunter2;x", "semicolon"),
+            ("sid=Hunter2\r\nX: y", "semicolon"),
+        ] {
+            let e = spec_with(|s| s.start_cookies = vec![bad.into()])
+                .compile()
+                .unwrap_err();
+            assert!(e.message.contains(why), "{bad:?}: {}", e.message);
+            assert!(e.message.contains("--cookie 'name=value'"), "{}", e.message);
+            assert!(!e.message.contains("Hunter2"), "{}", e.message);
+        }
+        let e = spec_with(|s| {
+            s.start_cookies = vec!["sid=1".into()];
+            s.cookies = false;
+        })
+        .compile()
+        .unwrap_err();
+        assert!(e.message.contains("--no-cookies"), "{}", e.message);
+        let e = spec_with(|s| s.start_cookies = vec!["a=1".into(); MAX_START_COOKIES + 1])
+            .compile()
+            .unwrap_err();
+        assert!(e.message.contains("at most 50"), "{}", e.message);
+        let e = spec_with(|s| s.fields.push(FieldSpec::parse_cli("protocol=h1").unwrap()))
+            .compile()
+            .unwrap_err();
+        assert!(e.message.contains("clashes"), "{}", e.message);
+        let spec = CrawlSpec::from_json(
+            r#"{"seeds": ["http://a/"], "credentials": "same-origin", "http1_only": true}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.credentials, Credentials::SameOrigin);
+        assert!(spec.http1_only && spec.cookies);
+        assert!(CrawlSpec::from_json(r#"{"seeds": [], "credentials": "all"}"#).is_err());
     }
 
     #[test]

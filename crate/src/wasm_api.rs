@@ -180,6 +180,13 @@ impl Crawl {
                 "proxy `{proxy}` cannot be used in the browser: remove `proxy` from the spec, or run it with the native `silk crawl`"
             )));
         }
+        if !spec.start_cookies.is_empty() {
+            return Err(JsError::new(
+                "start_cookies cannot be sent from a page (the browser forbids the Cookie header): \
+                 remove them, log in to the site in this browser and set `credentials: \"include\"`, \
+                 or run the spec with the native `silk crawl`",
+            ));
+        }
         let compiled = spec.compile().map_err(|e| JsError::new(&e.message))?;
         let options = if options.is_undefined() || options.is_null() {
             Default::default()
@@ -188,7 +195,7 @@ impl Crawl {
         };
         let crawler = Crawler::new(
             compiled,
-            Rc::new(PlatformFetcher::new(options)),
+            Rc::new(PlatformFetcher::new(options).with_credentials(spec.credentials)),
             Rc::new(PlatformClock::new()),
         );
         let cancel = crawler.cancel_handle();

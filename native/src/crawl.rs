@@ -125,6 +125,8 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
         Ok(f) => f,
         Err(e) => return exit::usage(&e.message),
     };
+    // A --state file keeps the jar; Redis workers each keep their own (README: Cookies).
+    let cookie_jar = fetcher.cookie_jar();
     let runtime = match crate::runtime::current_thread() {
         Ok(r) => r,
         Err(e) => return exit::failure(&e),
@@ -148,7 +150,10 @@ pub fn run(args: CrawlArgs, handler: Option<Rc<dyn PageHandler>>) -> i32 {
                     None => exit::OK,
                 }
             }
-            Ok(sqlite::Opened::Ready(store)) => {
+            Ok(sqlite::Opened::Ready(mut store)) => {
+                if let Some(jar) = cookie_jar {
+                    store.keep_cookies(jar);
+                }
                 // The state file holds the records; --out is written from it afterwards,
                 // so it always has every page of the crawl exactly once.
                 let code = drive(&args, &spec, &runtime, crawler.with_frontier(store), None);

@@ -175,6 +175,19 @@ pub struct CrawlArgs {
     /// links are followed, and the summary counts unchanged, changed, new and gone pages.
     #[arg(long, requires = "state", conflicts_with = "reset")]
     pub recrawl: bool,
+    /// Keep no cookie jar: send no cookies and keep none the sites set (Scrapy's
+    /// COOKIES_ENABLED = False). The jar is on by default.
+    #[arg(long, conflicts_with = "cookie")]
+    pub no_cookies: bool,
+
+    /// A cookie for the start URLs' hosts, 'name=value' (repeatable): a logged-in session.
+    /// Never stored (a --state file keeps its name only): a resumed crawl takes it again.
+    #[arg(long = "cookie", value_name = "NAME=VALUE")]
+    pub cookie: Vec<String>,
+
+    /// Speak HTTP/1.1 only: no HTTP/2, which is otherwise used when an https server offers it.
+    #[arg(long)]
+    pub http1_only: bool,
 }
 
 impl CrawlArgs {
@@ -245,6 +258,13 @@ impl CrawlArgs {
         }
         spec.sitemaps |= self.sitemaps;
         spec.sitemap_urls.extend(self.sitemap_urls.iter().cloned());
+        if self.no_cookies {
+            spec.cookies = false;
+        }
+        spec.start_cookies.extend(self.cookie.iter().cloned());
+        if self.http1_only {
+            spec.http1_only = true;
+        }
         Ok(spec)
     }
 }

@@ -287,5 +287,7 @@ pub fn wait_at_most(child: &mut Child, limit: Duration, what: &str) -> ExitStatu
     }
 }
 
+pub mod certs;
 pub mod lossy_proxy;
 pub mod redis_server;
+pub mod tls_arena;

@@ -139,7 +139,7 @@ fn csv_has_the_same_columns() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "url,final_url,status,depth,referer,bytes,elapsed_ms,title,prices,error"
+        "url,final_url,status,depth,referer,bytes,elapsed_ms,protocol,title,prices,error"
     );
     let first = lines.next().expect("a record");
     assert!(first.starts_with(&format!("{}/p/1,", arena.url)), "{first}");

@@ -3,6 +3,7 @@
 //! and reach it over TLS (`--tls-port`, a CA and a server certificate made with openssl
 //! for the test, trusted through `SSL_CERT_FILE`). The password is never printed.
 
+use silk_tests::certs::make_certificates;
 use silk_tests::redis_server::RedisServer;
 use silk_tests::{read_jsonl, records_by_url, silk, silk_bin, stderr, ArenaProcess, TempDir};
 use std::collections::BTreeSet;
@@ -152,79 +153,6 @@ fn a_refused_login_says_so_without_the_password() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("redis://***@"), "{}", text(&o));
     assert_no_secret("a usage error", &text(&o));
-}
-
-/// `openssl` with `args` in `dir`; panics (never skips) if it is missing or fails.
-fn openssl(dir: &Path, args: &[&str]) {
-    let o = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("openssl not found: apt-get install openssl ({e})"));
-    assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
-}
-
-/// A test CA, and a certificate for 127.0.0.1 signed by it: (ca.pem, server.pem,
-/// server.key) in `dir`.
-fn make_certificates(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=silk test CA",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    );
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "1",
-            "-extfile",
-            "ext.cnf",
-        ],
-    );
 }
 
 #[test]

@@ -243,7 +243,7 @@ fn spider_items_survive_kill_nine_with_state() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(
         text.lines().next().unwrap(),
-        "url,final_url,status,depth,referer,bytes,elapsed_ms,h1,error,items"
+        "url,final_url,status,depth,referer,bytes,elapsed_ms,protocol,h1,error,items"
     );
 }
 

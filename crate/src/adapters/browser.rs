@@ -7,6 +7,9 @@
 //!   to the engine as [`FetchResponse::url`]);
 //! - it drops or forbids some headers (`User-Agent`, `Cookie`, `Referer`, ...); those are not
 //!   sent, and the referer becomes the request's `referrer` where the browser accepts it;
+//! - cookies follow the page's own rules: the spec's `credentials` is `fetch()`'s mode
+//!   (`omit`, the default, sends and stores none), and the browser's jar is used, never
+//!   silk's;
 //! - its `TypeError: Failed to fetch` covers refused connections, DNS and TLS failures,
 //!   redirect loops and CORS refusals alike. After a failure (never before), two probes
 //!   narrow it down: the first hop fetched without following redirects (an opaque redirect
@@ -27,6 +30,7 @@
 
 use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
+use crate::spec::Credentials;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use serde::Deserialize;
@@ -90,6 +94,8 @@ enum CorsVerdict {
 pub struct BrowserFetcher {
     options: Rc<BrowserOptions>,
     cors: Rc<RefCell<HashMap<String, CorsVerdict>>>,
+    /// `fetch()`'s credentials mode (the spec's `credentials`).
+    credentials: Credentials,
 }
 
 impl BrowserFetcher {
@@ -97,7 +103,23 @@ impl BrowserFetcher {
         BrowserFetcher {
             options: Rc::new(options),
             cors: Rc::default(),
+            credentials: Credentials::Omit,
         }
+    }
+
+    /// Fetches with this credentials mode (the spec's `credentials`; `omit` by default).
+    pub fn with_credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+}
+
+/// The spec's credentials mode as `fetch()` takes it.
+fn request_credentials(credentials: Credentials) -> RequestCredentials {
+    match credentials {
+        Credentials::Omit => RequestCredentials::Omit,
+        Credentials::SameOrigin => RequestCredentials::SameOrigin,
+        Credentials::Include => RequestCredentials::Include,
     }
 }
 
@@ -210,6 +232,7 @@ struct Call {
     init: RequestInit,
     guard: AbortOnDrop,
     cors: Rc<RefCell<HashMap<String, CorsVerdict>>>,
+    credentials: RequestCredentials,
 }
 
 impl BrowserFetcher {
@@ -256,7 +279,7 @@ impl BrowserFetcher {
         init.set_method("GET");
         init.set_mode(RequestMode::Cors);
         init.set_redirect(RequestRedirect::Follow);
-        init.set_credentials(RequestCredentials::Omit);
+        init.set_credentials(request_credentials(self.credentials));
         // A crawler wants what the server says now, and honest timings.
         init.set_cache(RequestCache::NoStore);
         init.set_headers(&headers);
@@ -274,6 +297,7 @@ impl BrowserFetcher {
             init,
             guard: AbortOnDrop(Some(controller)),
             cors: self.cors.clone(),
+            credentials: request_credentials(self.credentials),
         })
     }
 }
@@ -352,6 +376,8 @@ impl Call {
             status,
             headers,
             body,
+            // fetch() does not say which HTTP version carried the response.
+            protocol: None,
         })
     }
 
@@ -516,7 +542,7 @@ impl Call {
         init.set_method("GET");
         init.set_mode(mode);
         init.set_redirect(redirect);
-        init.set_credentials(RequestCredentials::Omit);
+        init.set_credentials(self.credentials);
         init.set_cache(RequestCache::NoStore);
         if let Some(c) = &self.guard.0 {
             init.set_signal(Some(&c.signal()));

@@ -4,6 +4,8 @@
 //! never write `cfg`.
 
 #[cfg(not(target_arch = "wasm32"))]
+pub mod cookie_jar;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::{NativeClock as PlatformClock, NativeFetcher as PlatformFetcher};

@@ -1,7 +1,19 @@
-//! Native capabilities: HTTP through reqwest (rustls, gzip/brotli/deflate, proxies) and time
-//! through tokio. Redirects are never followed here: the engine follows them itself so that
-//! every hop goes through the seen-set, robots.txt and politeness.
+//! Native capabilities: HTTP through reqwest (rustls, HTTP/2 through ALPN unless
+//! `http1_only`, gzip/brotli/zstd/deflate, proxies) and time through tokio. Redirects are
+//! never followed here: the engine follows them itself so that every hop goes through the
+//! seen-set, robots.txt and politeness.
+//!
+//! Cookies: with the spec's `cookies` on (the default) every request carries the crawl's
+//! [`CookieJar`] header for its URL and every response's `Set-Cookie` goes into the jar,
+//! redirects included. `Set-Cookie` is then taken out of the response's headers, as a
+//! browser's `fetch()` does, so cookie values (HttpOnly ones included) never reach records,
+//! page handlers or outputs.
+//!
+//! Certificates: the Mozilla roots built in (webpki-roots), plus, when `SSL_CERT_FILE` or
+//! `SSL_CERT_DIR` is set, the certificates they name (the same variables the Redis TLS
+//! connection reads): the way to trust a private CA.
 
+use super::cookie_jar::CookieJar;
 use crate::clock::Clock;
 use crate::fetch::{ErrorKind, Fetch, FetchError, FetchRequest, FetchResponse};
 use crate::spec::{CrawlSpec, SpecError};
@@ -14,6 +26,10 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct NativeFetcher {
     client: reqwest::Client,
+    /// The crawl's cookies (`None` with `cookies: false`).
+    cookies: Option<CookieJar>,
+    /// The spec has its own `Cookie` header (`-H 'Cookie: ...'`): it replaces the jar's.
+    cookie_header_given: bool,
 }
 
 impl NativeFetcher {
@@ -29,7 +45,14 @@ impl NativeFetcher {
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .gzip(true)
             .brotli(true)
+            .zstd(true)
             .deflate(true);
+        if spec.http1_only {
+            builder = builder.http1_only();
+        }
+        for cert in extra_root_certificates()? {
+            builder = builder.add_root_certificate(cert);
+        }
         if let Some(proxy) = &spec.proxy {
             let p = reqwest::Proxy::all(proxy).map_err(|e| {
                 SpecError::new(format!(
@@ -43,8 +66,71 @@ impl NativeFetcher {
         let client = builder
             .build()
             .map_err(|e| SpecError::new(format!("cannot build the HTTP client: {e}")))?;
-        Ok(NativeFetcher { client })
+        let cookies = match spec.cookies {
+            true => Some(CookieJar::new(&spec.seeds, &spec.start_cookies)?),
+            false => None,
+        };
+        Ok(NativeFetcher {
+            client,
+            cookies,
+            cookie_header_given: spec
+                .headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("cookie")),
+        })
     }
+
+    /// The crawl's cookie jar (a handle on it), if cookies are on: a `--state` store saves
+    /// and restores it.
+    pub fn cookie_jar(&self) -> Option<CookieJar> {
+        self.cookies.clone()
+    }
+}
+
+/// The certificates named by `SSL_CERT_FILE` / `SSL_CERT_DIR`, if either is set (PEM), to
+/// trust beside the built-in roots.
+fn extra_root_certificates() -> Result<Vec<reqwest::Certificate>, SpecError> {
+    let named = |var: &str| std::env::var_os(var).filter(|v| !v.is_empty());
+    if named("SSL_CERT_FILE").is_none() && named("SSL_CERT_DIR").is_none() {
+        return Ok(Vec::new());
+    }
+    // With either variable set, rustls-native-certs reads exactly those.
+    let found = rustls_native_certs::load_native_certs();
+    if found.certs.is_empty() {
+        let why = found
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(SpecError::new(format!(
+            "SSL_CERT_FILE / SSL_CERT_DIR name no readable PEM certificate ({}): point them at a CA file such as ca.pem, or unset them",
+            if why.is_empty() { "none found" } else { &why }
+        )));
+    }
+    found
+        .certs
+        .iter()
+        .map(|der| {
+            reqwest::Certificate::from_der(der.as_ref()).map_err(|e| {
+                SpecError::new(format!(
+                    "a certificate in SSL_CERT_FILE / SSL_CERT_DIR is not valid: {e}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The name of an HTTP version, as records write it.
+fn protocol_name(version: reqwest::Version) -> Option<&'static str> {
+    Some(match version {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_11 => "HTTP/1.1",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => return None,
+    })
 }
 
 /// reqwest's error kinds are coarse; the causes below it name DNS and TLS failures.
@@ -83,15 +169,31 @@ impl Fetch for NativeFetcher {
         &self,
         request: FetchRequest,
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
-        fetch_with(self.client.clone(), request, false).boxed_local()
+        fetch_with(self.client.clone(), self.jar_for_request(), request, false).boxed_local()
     }
 
     fn fetch_prefix(
         &self,
         request: FetchRequest,
     ) -> LocalBoxFuture<'static, Result<FetchResponse, FetchError>> {
-        fetch_with(self.client.clone(), request, true).boxed_local()
+        fetch_with(self.client.clone(), self.jar_for_request(), request, true).boxed_local()
     }
+}
+
+impl NativeFetcher {
+    fn jar_for_request(&self) -> Jar {
+        Jar {
+            jar: self.cookies.clone(),
+            send: !self.cookie_header_given,
+        }
+    }
+}
+
+/// The jar as one request uses it: stored into always, sent unless the spec has its own
+/// `Cookie` header.
+struct Jar {
+    jar: Option<CookieJar>,
+    send: bool,
 }
 
 /// One GET. A body over `request.max_body_bytes` fails with `TooLarge` (as soon as its
@@ -99,16 +201,35 @@ impl Fetch for NativeFetcher {
 /// more than the limit is read, and dropping the response closes the connection.
 async fn fetch_with(
     client: reqwest::Client,
+    cookies: Jar,
     request: FetchRequest,
     prefix: bool,
 ) -> Result<FetchResponse, FetchError> {
+    let jar = cookies.jar.as_ref();
+    let cookie = match jar {
+        Some(jar) if cookies.send => jar.header_for(&request.url),
+        _ => None,
+    };
     // No reqwest timeout: the engine enforces `request.timeout` around this future.
     let mut builder = client.get(request.url);
     for (k, v) in &request.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
+    if let Some(cookie) = cookie {
+        builder = builder.header(reqwest::header::COOKIE, cookie);
+    }
     let resp = builder.send().await.map_err(|e| fetch_error(&e))?;
-    read_response(resp, request.max_body_bytes, prefix, |e| fetch_error(&e)).await
+    let set_cookie = resp.headers().contains_key(reqwest::header::SET_COOKIE);
+    if let (true, Some(jar)) = (set_cookie, jar) {
+        // reqwest follows no redirect here: its URL is the request's.
+        let values = resp.headers().get_all(reqwest::header::SET_COOKIE);
+        jar.store_from(resp.url(), values.iter().map(|v| v.as_bytes()));
+    }
+    let mut out = read_response(resp, request.max_body_bytes, prefix, |e| fetch_error(&e)).await?;
+    if set_cookie {
+        out.headers.retain(|(name, _)| name != "set-cookie");
+    }
+    Ok(out)
 }
 
 /// A reqwest failure as a [`FetchError`]: its kind from reqwest's flags and its causes, its
@@ -129,6 +250,7 @@ pub async fn read_response(
     fail: impl Fn(reqwest::Error) -> FetchError,
 ) -> Result<FetchResponse, FetchError> {
     let status = resp.status().as_u16();
+    let protocol = protocol_name(resp.version());
     let headers = resp
         .headers()
         .iter()
@@ -171,6 +293,7 @@ pub async fn read_response(
         status,
         headers,
         body,
+        protocol,
     })
 }
 

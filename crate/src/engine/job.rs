@@ -48,6 +48,8 @@ pub(super) struct Job {
     /// Before the response: the previous pass's validators, sent as conditional headers on
     /// the first hop. After a 2xx response (when the store wants them): the response's.
     pub(super) validators: Option<Rc<Validators>>,
+    /// The HTTP version of the last response (the record's `protocol`).
+    pub(super) protocol: Option<&'static str>,
 }
 
 impl Job {
@@ -74,6 +76,7 @@ impl Job {
             lastmod: q.lastmod,
             sitemap: q.sitemap,
             validators: q.validators,
+            protocol: None,
         }
     }
 

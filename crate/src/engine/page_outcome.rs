@@ -39,6 +39,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             Ok(resp) => resp,
         };
         job.bytes += resp.body.len() as u64;
+        job.protocol = resp.protocol;
         if let Some(final_url) = resp.url.as_ref().filter(|u| **u != job.url) {
             // The platform followed redirects itself (the browser): the target is fetched
             // already, but a page seen before or out of scope is recorded, not used again.
@@ -264,6 +265,7 @@ impl<F: Frontier, E: FnMut(Event)> Run<F, E> {
             sitemap: job.sitemap,
             not_modified: false,
             validators,
+            protocol: job.protocol,
         }
     }
 

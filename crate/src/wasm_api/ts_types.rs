@@ -69,6 +69,14 @@ export interface CrawlSpec {
   sitemap_urls?: string[];
   /** URLs read from one sitemap file at most (1 to 50000, the default). */
   sitemap_max_urls?: number;
+  /** Native only: keep a cookie jar (on by default); in the browser the page's own cookie rules apply. */
+  cookies?: boolean;
+  /** Native only (`--cookie`): `name=value` cookies for the start URLs' hosts; refused in the browser. */
+  start_cookies?: string[];
+  /** Browser only: `fetch()`'s credentials mode [default: "omit"]. */
+  credentials?: "omit" | "same-origin" | "include";
+  /** Native only: HTTP/1.1 only, no HTTP/2; the browser picks its own protocol. */
+  http1_only?: boolean;
 }
 
 /** Options of `new Crawl(spec, options)`. */
@@ -109,6 +117,8 @@ export interface CrawlRecord {
   sitemap?: true;
   /** The `<lastmod>` a sitemap gave for this page (present only then). */
   lastmod?: string;
+  /** The HTTP version of the response, e.g. "HTTP/2" (native only: the browser does not say). */
+  protocol?: string;
   /** Field values: a string, an array of strings (`all`), or null when nothing matched. */
   [field: string]: unknown;
 }

@@ -10,7 +10,7 @@
 
 use super::sink::Sink;
 use serde_json::Value;
-use silk::events::ITEMS_COLUMN;
+use silk::events::{ITEMS_COLUMN, PROTOCOL_COLUMN};
 use silk::{CrawlSpec, Record, RECORD_COLUMNS};
 use std::io;
 use std::time::{Duration, Instant};
@@ -28,8 +28,8 @@ fn field_names(spec: &CrawlSpec) -> Vec<String> {
 pub struct LineWriter {
     sink: Sink,
     csv: bool,
-    /// CSV columns in order: the standard ones, the fields, `error`, then `items` (JSON
-    /// text) if the crawl runs a page handler.
+    /// CSV columns in order: the standard ones, `protocol`, the fields, `error`, then
+    /// `items` (JSON text) if the crawl runs a page handler.
     columns: Vec<String>,
     buffer: Vec<u8>,
     last_flush: Instant,
@@ -46,6 +46,7 @@ impl LineWriter {
             .iter()
             .filter(|c| **c != "error")
             .map(|c| c.to_string())
+            .chain([PROTOCOL_COLUMN.to_string()])
             .chain(field_names(spec))
             .chain(["error".to_string()])
             .chain(items.then(|| ITEMS_COLUMN.to_string()))
@@ -243,6 +244,7 @@ mod tests {
             sitemap: false,
             not_modified: false,
             validators: None,
+            protocol: Some("HTTP/1.1"),
         }
     }
 
@@ -275,13 +277,13 @@ mod tests {
         let plain = csv_of(false, &record(Vec::new()));
         assert_eq!(
             plain,
-            "url,final_url,status,depth,referer,bytes,elapsed_ms,title,error\r\nhttp://h/,,200,0,,3,1.0,T,\r\n"
+            "url,final_url,status,depth,referer,bytes,elapsed_ms,protocol,title,error\r\nhttp://h/,,200,0,,3,1.0,HTTP/1.1,T,\r\n"
         );
         let with = csv_of(true, &record(items.clone()));
         let mut lines = with.lines();
         assert_eq!(
             lines.next().unwrap(),
-            "url,final_url,status,depth,referer,bytes,elapsed_ms,title,error,items"
+            "url,final_url,status,depth,referer,bytes,elapsed_ms,protocol,title,error,items"
         );
         let row = lines.next().unwrap();
         let cell = row

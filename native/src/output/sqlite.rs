@@ -60,7 +60,8 @@ CREATE TABLE records (
     bytes INTEGER NOT NULL,
     elapsed_ms REAL NOT NULL,
     error_kind TEXT,
-    error_message TEXT
+    error_message TEXT,
+    protocol TEXT
 );
 CREATE INDEX records_by_crawl ON records (crawl);
 CREATE TABLE items (
@@ -86,6 +87,7 @@ const FIXED_COLUMNS: &[&str] = &[
     "elapsed_ms",
     "error_kind",
     "error_message",
+    "protocol",
 ];
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
@@ -132,6 +134,7 @@ impl SqliteOutput {
             .map_err(err)?;
         }
         let fields = field_columns(spec);
+        add_protocol_column(&conn).map_err(err)?;
         add_missing_columns(&conn, &fields).map_err(err)?;
         let (crawl_id, in_transaction) = start_crawl(&conn, spec, crawl).map_err(err)?;
         let columns: Vec<String> = FIXED_COLUMNS[1..]
@@ -225,6 +228,7 @@ impl SqliteOutput {
             Sql::Real((record.elapsed_ms * 10.0).round() / 10.0),
             text(error.map(|e| e.kind.as_str())),
             text(error.map(|e| e.message.as_str())),
+            text(record.protocol),
         ];
         for (name, _) in &self.fields {
             let value = record
@@ -320,6 +324,20 @@ fn field_columns(spec: &CrawlSpec) -> Vec<(String, String)> {
         out.push((field.name.clone(), column));
     }
     out
+}
+
+/// `records.protocol` (the HTTP version), added to a file written before it existed (NULL in
+/// its earlier crawls). Idempotent; no schema version bump, an older silk names its columns.
+fn add_protocol_column(conn: &Connection) -> rusqlite::Result<()> {
+    let present: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('records') WHERE lower(name) = 'protocol'",
+        [],
+        |r| r.get(0),
+    )?;
+    if present == 0 {
+        conn.execute_batch("ALTER TABLE records ADD COLUMN protocol TEXT")?;
+    }
+    Ok(())
 }
 
 /// A spec with fields the file has no column for yet adds them (NULL in earlier crawls).

@@ -9,7 +9,8 @@
 //! - a header whose name, case-insensitively, contains `auth` (Authorization,
 //!   Proxy-Authorization, X-Auth-...), `cookie`, `token`, `secret`, `key` (X-API-Key),
 //!   `session`, `password`, `credential` or `signature`: its value is redacted, its name kept;
-//! - the user info (`user:pass@`) of the proxy URL and of start URLs.
+//! - the user info (`user:pass@`) of the proxy URL and of start URLs;
+//! - the value of every start cookie (`--cookie name=value`): its name is kept.
 //!
 //! Comparing specs on resume compares the stored forms ([`spec_for_storage`] of the new
 //! spec against the stored one): a secret header must be given again, under the same name,
@@ -56,6 +57,10 @@ pub fn spec_for_storage(spec: &CrawlSpec) -> CrawlSpec {
     for seed in stored.seeds.iter_mut().chain(&mut stored.sitemap_urls) {
         *seed = without_credentials(seed);
     }
+    for cookie in &mut stored.start_cookies {
+        let name = cookie.split_once('=').map_or("", |(name, _)| name.trim());
+        *cookie = format!("{name}={REDACTED}");
+    }
     stored
 }
 
@@ -94,12 +99,22 @@ mod tests {
                 ("Accept-Language".into(), "fr".into()),
             ],
             proxy: Some("socks5://user:p%40ss@proxy:1080".into()),
+            start_cookies: vec!["sid=Cookie-Secret-1".into(), "lang = fr".into()],
             ..Default::default()
         };
         let stored = spec_for_storage(&spec);
         let text = serde_json::to_string(&stored).unwrap();
         for secret in [
-            "abc", "s=1", "\"k\"", "\"t\"", "Basic", "p%40ss", "user:", "me:pw",
+            "abc",
+            "s=1",
+            "\"k\"",
+            "\"t\"",
+            "Basic",
+            "p%40ss",
+            "user:",
+            "me:pw",
+            "Cookie-Secret",
+            "= fr",
         ] {
             assert!(!text.contains(secret), "{secret} stored in {text}");
         }
@@ -111,6 +126,10 @@ mod tests {
         );
         // An @ in the path is not user info.
         assert_eq!(stored.seeds, ["http://REDACTED@h/", "http://h/a@b"]);
+        assert_eq!(
+            stored.start_cookies,
+            [format!("sid={REDACTED}"), format!("lang={REDACTED}")]
+        );
         assert_eq!(spec_for_storage(&stored), stored, "idempotent");
         // A proxy without credentials is kept as is.
         assert_eq!(without_credentials("http://p:3128"), "http://p:3128");

@@ -28,8 +28,12 @@
 //!   ([`ROBOTS_MAX_AGE`]); an unreachable verdict (5xx, timeout) is never kept, so a resumed
 //!   crawl asks the server again.
 //!
+//! - The crawl's cookie jar ([`cookies`]): a changed cookie goes with the next record's
+//!   commit, and a resumed crawl starts with the jar of the last durable record.
+//!
 //! `export` and `status` open the file read-only, which WAL allows while a crawl writes.
 
+mod cookies;
 mod recrawl;
 mod report;
 mod schema;
@@ -46,6 +50,7 @@ mod tests_sitemaps;
 
 use crate::store::stored_record;
 use rusqlite::Connection;
+use silk::adapters::cookie_jar::CookieJar;
 use silk::url_norm::fingerprint;
 use silk::{
     CrawlSpec, Frontier, MemoryFrontier, Pop, QueuedUrl, Record, RecrawlCounts, RobotsOutcome,
@@ -84,6 +89,10 @@ pub struct SqliteFrontier {
     previous: Option<recrawl::Lookup>,
     /// A recrawl's counts over the pass, taken when the run closes.
     recrawl_counts: Option<RecrawlCounts>,
+    /// The cookies saved by earlier runs, until [`SqliteFrontier::keep_cookies`] takes them.
+    saved_cookies: Vec<String>,
+    /// The crawl's jar, whose changes are written with the records (cookies on).
+    cookies: Option<CookieJar>,
 }
 
 /// What opening a state file found.
@@ -158,7 +167,26 @@ impl SqliteFrontier {
             _lock: lock,
             previous,
             recrawl_counts: None,
+            saved_cookies: loaded.cookies,
+            cookies: None,
         }))
+    }
+
+    /// Keeps `jar` in the file: loads the cookies earlier runs saved into it (returns how
+    /// many), and from now on writes its changes with the records.
+    pub fn keep_cookies(&mut self, jar: CookieJar) -> usize {
+        let restored = jar.restore(std::mem::take(&mut self.saved_cookies));
+        self.cookies = Some(jar);
+        restored
+    }
+
+    /// Sends the jar's changes to the writer, ahead of the op that follows them.
+    fn send_cookie_changes(&mut self) {
+        if let Some(jar) = &self.cookies {
+            for change in jar.take_changes() {
+                self.writer.send(Op::Cookie(change));
+            }
+        }
     }
 
     fn complete_op(&mut self, record: &Record, links: Vec<PageRow>) -> Op {
@@ -185,6 +213,7 @@ struct Loaded {
     robots: HashMap<String, (RobotsOutcome, u64)>,
     attempts: HashMap<u64, u32>,
     host_not_before: HashMap<String, u64>,
+    cookies: Vec<String>,
 }
 
 /// How long a stored robots.txt is used before it is fetched again (Google's cache time,
@@ -233,6 +262,7 @@ fn load(conn: &Connection, path: &Path) -> Result<Loaded, String> {
     {
         loaded.host_not_before.insert(origin, at.max(0) as u64);
     }
+    loaded.cookies = cookies::load(conn).map_err(err)?;
     Ok(loaded)
 }
 
@@ -411,6 +441,7 @@ impl Frontier for SqliteFrontier {
             }
         }
         self.started.remove(&fingerprint(&record.url));
+        self.send_cookie_changes();
         let op = self.complete_op(record, new_links);
         self.writer.send(op);
         // The engine holds a slot per uncommitted page and waits for `flush` when they
@@ -482,6 +513,7 @@ impl Frontier for SqliteFrontier {
     }
 
     async fn close(&mut self, drained: bool) {
+        self.send_cookie_changes();
         self.writer.close(drained).await;
         self.recrawl_counts = self.previous.as_ref().and_then(recrawl::Lookup::counts);
     }

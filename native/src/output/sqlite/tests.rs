@@ -55,6 +55,7 @@ fn record(path: &str, fields: Vec<(&str, Value)>, items: Vec<Value>) -> Record {
         sitemap: false,
         not_modified: false,
         validators: None,
+        protocol: None,
     }
 }
 

@@ -66,7 +66,7 @@ CREATE TABLE hosts (origin TEXT PRIMARY KEY, next_start_ms INTEGER NOT NULL);
 
 const EMPTY_TABLES: &str = "
 DELETE FROM pages; DELETE FROM claims; DELETE FROM records;
-DELETE FROM robots; DELETE FROM hosts; DELETE FROM meta; DELETE FROM previous;
+DELETE FROM robots; DELETE FROM hosts; DELETE FROM meta; DELETE FROM previous; DELETE FROM cookies;
 ";
 
 /// Whether `synchronous=FULL` (each commit survives power loss) rather than NORMAL (a
@@ -144,7 +144,19 @@ fn make_private(path: &Path) -> Result<(), String> {
 /// Brings a state file written by an older silk to [`SCHEMA_VERSION`], in one transaction:
 /// the crawl in it resumes as if this silk had started it. Run with the crawl's lock held.
 pub(super) fn migrate(conn: &Connection, path: &Path) -> Result<(), String> {
-    migrate_tables(conn).map_err(|e| db_error(path, format!("cannot upgrade the file: {e}")))
+    migrate_tables(conn)
+        .and_then(|_| add_cookie_table(conn))
+        .map_err(|e| db_error(path, format!("cannot upgrade the file: {e}")))
+}
+
+/// The `cookies` table (the crawl's cookie jar), added to a file of any version that holds a
+/// crawl and lacks it: its own step, idempotent, no version bump.
+fn add_cookie_table(conn: &Connection) -> rusqlite::Result<()> {
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if tables == 0 {
+        return Ok(());
+    }
+    super::cookies::ensure_table(conn)
 }
 
 fn migrate_tables(conn: &Connection) -> rusqlite::Result<()> {
@@ -286,6 +298,7 @@ pub(super) fn prepare(
         .map_err(|e| db_error(path, e))?;
     if has_tables == 0 {
         tx.execute_batch(CREATE_TABLES)
+            .and_then(|_| tx.execute_batch(super::cookies::CREATE_TABLE))
             .map_err(|e| db_error(path, e))?;
         super::recrawl::add_recrawl_columns(&tx).map_err(|e| db_error(path, e))?;
         tx.execute_batch(&format!(

@@ -71,6 +71,7 @@ pub(super) fn record(path: &str, error: Option<ErrorKind>) -> Record {
         sitemap: false,
         not_modified: false,
         validators: None,
+        protocol: None,
     }
 }
 

@@ -13,6 +13,7 @@ use super::schema::{db_error, mark_finished, sql_fp};
 use futures::channel::{mpsc as async_mpsc, oneshot};
 use futures::StreamExt;
 use rusqlite::{params, Connection, Transaction};
+use silk::adapters::cookie_jar::CookieChange;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -73,6 +74,8 @@ pub(super) enum Op {
         origin: String,
         at_ms: u64,
     },
+    /// A cookie of the crawl's jar changed (saved, or gone).
+    Cookie(CookieChange),
     /// Commit everything before it (and the finished flag if `finished`), then stop.
     Close {
         finished: bool,
@@ -276,6 +279,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Op>) -> rusqlite::Result<Commi
                 )?
                 .execute(params![origin, at_ms as i64])?;
             }
+            Op::Cookie(change) => super::cookies::apply(&tx, &change)?,
             Op::Close {
                 finished,
                 done: waiter,
