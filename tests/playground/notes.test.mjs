@@ -135,7 +135,7 @@ test('notes replay: concurrency 24 over 4 origins comes near the notes\' 21.8x',
     const scrollY = await page.evaluate(() => window.scrollY); // boxes are in viewport terms
     await page.screenshot({
       path: docs, fullPage: true,
-      clip: { x: top.x - 8, y: top.y + scrollY - 8, width: top.width + 16, height: bottom.y + bottom.height - top.y + 16 },
+      clip: { x: top.x - 2, y: top.y + scrollY - 8, width: top.width + 10, height: bottom.y + bottom.height - top.y + 16 },
     });
   }
   await page.mouse.move(0, 0);

@@ -96,7 +96,9 @@ test('one host: the browser\'s per-host cap is named', () => {
   const a = analyse({ ...base, hosts: 1, parMs: 4500 });
   assert.equal(a.bound, 6);
   assert.ok(a.below);
-  assert.deepEqual(a.reasons.map((r) => r.kind), ['per-host-cap', 'concurrency']);
+  const kinds = a.reasons.map((r) => r.kind);
+  assert.deepEqual(kinds.slice(0, 2), ['per-host-cap', 'concurrency']);
+  assert.ok(!kinds.includes('contention') && !kinds.includes('latency'), kinds.join());
 });
 
 test('a short latency against the measured overhead is named, with its numbers', () => {
@@ -107,8 +109,12 @@ test('a short latency against the measured overhead is named, with its numbers',
 });
 
 test('CPU and shape are named when the run shows them', () => {
-  const cpu = analyse({ ...base, parMs: 2600, seqIdleMs: 1300 });
+  const cpu = analyse({ ...base, parMs: 2600, seqIdleMs: 1560, latencyMs: null });
   assert.ok(cpu.reasons.some((r) => r.kind === 'cpu'), cpu.reasons.map((r) => r.kind).join());
+  assert.match(cpu.reasons.find((r) => r.kind === 'cpu').text, /up to 6\.0 ms .* up to 1\.56 s for 260 pages, against 2\.60 s/);
+  // 10 ms per page beyond the 90 ms wait, 2.6 s for 260 pages, against a 1.6 s run.
+  const overhead = analyse({ ...base, parMs: 1600, seqIdleMs: 0 });
+  assert.match(overhead.reasons.find((r) => r.kind === 'cpu').text, /up to 10\.0 ms .* up to 2\.60 s/);
   const shape = analyse({ ...base, parMs: 2600, rampMs: 1200 });
   assert.ok(shape.reasons.some((r) => r.kind === 'shape'));
   const slow = analyse({ ...base, parMs: 3400, parBarMs: 280 });
@@ -116,7 +122,7 @@ test('CPU and shape are named when the run shows them', () => {
   assert.match(slow.reasons.find((r) => r.kind === 'contention').text, /took 280 ms at concurrency 24, against 92 ms one by one/);
   const capped = analyse({ ...base, hosts: 1, parMs: 4500, parBarMs: 400 });
   assert.ok(!capped.reasons.some((r) => r.kind === 'contention'), 'one host: the cap explains longer bars');
-  const nothing = analyse({ ...base, parMs: 1600, rampMs: 100, seqIdleMs: 0 });
+  const nothing = analyse({ ...base, parMs: 1600, rampMs: 100, seqIdleMs: 0, latencyMs: 99 });
   assert.deepEqual(nothing.reasons.map((r) => r.kind), ['none']);
 });
 

@@ -86,7 +86,7 @@ export function showCompare({ s, seq, par, seqTimeline, parTimeline, records, la
       table('measured-table', `Measured here, × ${s.scale} (time scale 1/${s.scale})`, t.measured),
     );
     Object.assign(box.dataset, {
-      seqMs: String(Math.round(seq.elapsed_ms)), parMs: String(Math.round(par.elapsed_ms)),
+      seqMs: String(seq.elapsed_ms), parMs: String(par.elapsed_ms), // unrounded: the tables' own figures
       scale: String(s.scale), pages: String(par.pages),
     });
   }
