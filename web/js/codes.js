@@ -77,10 +77,10 @@ export const SILK = [
   },
   {
     file: 'crate/src/host_slots.rs',
-    what: 'a host takes a request only below its per-host limit',
+    what: 'a host takes a request only below its limit (--per-host, or AutoThrottle\'s current one)',
     lines: [
       ['    fn has_room(&self, host: &Host<J>) -> bool {', ['perhost']],
-      ['        matches!(host.robots, RobotsState::Ready(_)) && host.in_flight < self.per_host', ['perhost']],
+      ['        matches!(host.robots, RobotsState::Ready(_)) && host.in_flight < host.limit', ['perhost']],
     ],
   },
   {
@@ -96,6 +96,9 @@ export const SILK = [
     lines: [
       ['    async fn add(&mut self, item: QueuedUrl) -> bool {', ['queue']],
       ['        let url = item.url.as_str();', []],
+      ['        if url.len() > MAX_PACKED_URL {', []],
+      ['            return false;', []],
+      ['        }', []],
       ['        let new = self.seen.insert(fingerprint(url));', ['seen']],
       ['        if new {', ['seen']],
     ],
@@ -111,7 +114,10 @@ export const SILK = [
     file: 'crate/src/engine/mod.rs',
     what: 'start(): the fetch becomes a future in the in-flight set',
     lines: [
-      ['        let fetch = timed_fetch(&*self.fetcher, &*self.clock, request);', ['fetch']],
+      ['        let fetch = match job.sitemap {', ['fetch']],
+      ['            true => self.sitemap_fetch(request),', ['fetch']],
+      ['            false => timed_fetch(&*self.fetcher, &*self.clock, request),', ['fetch']],
+      ['        };', []],
       ['        self.slots[slot as usize] = Some(job);', ['limit']],
       ['        self.in_flight.push(', ['gather']],
       ['            async move {', ['gather']],
