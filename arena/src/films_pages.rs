@@ -235,14 +235,7 @@ pub(crate) fn expected_pages(origins: &Origins) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn four() -> Origins {
-        Origins::new(
-            (0..4)
-                .map(|i| format!("http://127.0.0.1:{}", 9000 + i))
-                .collect(),
-        )
-    }
+    use crate::origins::four;
 
     #[test]
     fn paths_classify() {

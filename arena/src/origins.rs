@@ -157,17 +157,20 @@ impl Origins {
     }
 }
 
+/// Four origins, `http://127.0.0.1:9000` to `:9003`, for unit tests of the modules that
+/// spread pages over origins.
+#[cfg(test)]
+pub(crate) fn four() -> Origins {
+    Origins::new(
+        (0..4)
+            .map(|i| format!("http://127.0.0.1:{}", 9000 + i))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn four() -> Origins {
-        Origins::new(
-            (0..4)
-                .map(|i| format!("http://127.0.0.1:{}", 9000 + i))
-                .collect(),
-        )
-    }
 
     #[test]
     fn one_origin_counts_nothing_and_prefixes_nothing() {

@@ -173,8 +173,8 @@ pub struct CrawlSpec {
     /// Follow the links of pages that say `nofollow` (robots meta or `X-Robots-Tag`) all
     /// the same; off by default. `robots: false` turns page-level rules off altogether.
     pub follow_nofollow: bool,
-    /// Dedupe by `<link rel="canonical">`: see [`crate::robots_meta`] and the README's
-    /// "Robots meta and canonical" section for the exact rule. Off by default.
+    /// Dedupe by `<link rel="canonical">`: see [`crate::robots_meta`] and
+    /// `docs/robots-meta.md` for the exact rule. Off by default.
     pub canonical: bool,
     /// Read the `Sitemap:` lines of each start URL's robots.txt (Scrapy's `SitemapSpider`
     /// with `sitemap_urls` pointing at robots.txt) and queue the pages they list. Needs

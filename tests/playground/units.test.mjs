@@ -53,6 +53,16 @@ test('timeline: one origin keeps slots; several group lanes by origin, labels sh
   assert.equal(t.groupLabel(group), '127.0.0.1:2 · 2 lanes · 2 requests · limit 5');
 });
 
+test('timeline: one origin with AutoThrottle limits is drawn as a labelled group', () => {
+  const t = new Timeline(canvasStandIn(), {});
+  t.reset(4);
+  t.request({ url: 'http://127.0.0.1:1/', slot: 0, started_ms: 0 });
+  assert.equal(t.grouped, false, 'one origin, no limits: one lane per slot');
+  t.setHostLimits([{ host: '127.0.0.1:1', limit: 2, delay_ms: 0 }]);
+  assert.equal(t.grouped, true, 'the limit needs a label to show in');
+  assert.equal(t.groupLabel(t.hosts.groups[0]), '127.0.0.1:1 · 1 lane · 1 request · limit 2');
+});
+
 test('the notes: 899.2 ms per page, time-scaled; tables scaled back to the notes\' units', () => {
   assert.equal(notesLatencyMs(10), 90);
   assert.equal(notesLatencyMs(1), 899);

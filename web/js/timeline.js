@@ -118,9 +118,12 @@ export class Timeline {
     this.publish();
   }
 
-  /** Lanes grouped by origin: the crawl has seen more than one. */
+  /**
+   * Lanes grouped by origin: the crawl has seen more than one, or AutoThrottle reports
+   * per-host limits (a group's label is where a host's current limit shows).
+   */
   get grouped() {
-    return this.hosts.size > 1;
+    return this.hosts.size > 1 || this.hostLimits.size > 0;
   }
 
   /** Marks the crawl's start (the engine's clock starts about now). */
